@@ -38,6 +38,14 @@ def _convert(
             line=node.start_mark.line + 1,
         )
     lines[path] = node.start_mark.line + 1
+    expected = {yaml.MappingNode: "tag:yaml.org,2002:map", yaml.SequenceNode: "tag:yaml.org,2002:seq"}
+    if type(node) in expected and node.tag != expected[type(node)]:
+        raise ConfigError(
+            f"invalid YAML: could not determine a constructor for the tag {node.tag!r}",
+            path=source,
+            line=node.start_mark.line + 1,
+            hint="Only plain YAML is accepted: remove the !!tag.",
+        )
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # resolves merge keys the way SafeLoader does
         out: dict[Any, Any] = {}

@@ -15,12 +15,21 @@ class LazyGroup(click.Group):
         self.lazy_commands = dict(lazy_commands or {})
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(self.lazy_commands))
+        return sorted(set(super().list_commands(ctx)) | {n for n in self.lazy_commands if self._available(n)})
+
+    def _available(self, name: str) -> bool:
+        """True when the command's module exists (found without importing it)."""
+        import importlib.util
+
+        try:
+            return importlib.util.find_spec(self.lazy_commands[name][0]) is not None
+        except ModuleNotFoundError:  # pragma: no cover - parent package missing
+            return False
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.commands:
             return self.commands[cmd_name]
-        if cmd_name not in self.lazy_commands:
+        if cmd_name not in self.lazy_commands or not self._available(cmd_name):
             return None
         module_name, attr, _ = self.lazy_commands[cmd_name]
         module = importlib.import_module(module_name)

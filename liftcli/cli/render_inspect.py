@@ -43,16 +43,23 @@ def render_model(console: Console, model: Model) -> None:
         console.print(f"  {idx.kind.lower()}         {escape(idx.name)}: {escape(line)}   projection {projection}")
     console.print(f"  billing     PAY_PER_REQUEST")
     console.print(f"  ttl         {escape(model.ttl_attribute) if model.ttl_attribute else '-'}")
+    go = model.language == "go"
     grid = Table(box=None, show_header=True, header_style="dim", pad_edge=False, padding=(0, 2, 0, 0))
-    grid.add_column("  field" if model.language == "go" else "  attribute")
-    grid.add_column("attribute")
+    if go:
+        grid.add_column("  field")
+    grid.add_column("attribute" if go else "  attribute")
     grid.add_column("type")
     grid.add_column("roles / flags")
     for attr in model.attributes:
         flags = list(attr.roles)
         flags += [f for f, on in (("omitempty", attr.omitempty), ("set", attr.set), ("encrypted", attr.encrypted),
                                   ("json", attr.json), ("binary", attr.binary)) if on]
-        grid.add_row("  " + escape(attr.field or attr.name), escape(attr.name), attr.type, escape(", ".join(flags)))
+        cells = [escape(attr.name), attr.type, escape(", ".join(flags))]
+        if go:
+            cells.insert(0, "  " + escape(attr.field or attr.name))
+        else:
+            cells[0] = "  " + cells[0]
+        grid.add_row(*cells)
     console.print(grid)
 
 

@@ -45,6 +45,11 @@ class _Problems:
     def add(self, dotted: str, message: str, *, model: str | None = None, severity: str = "error",
             code: str = "DM601") -> None:
         line = self.lines.get(dotted + "#key") or self.lines.get(dotted)
+        parent = dotted
+        while line is None and parent:
+            # A missing key: point at the nearest enclosing value that exists.
+            parent = parent.rsplit(".", 1)[0] if "." in parent else parent.rsplit("[", 1)[0] if "[" in parent else ""
+            line = self.lines.get(parent)
         self.items.append(
             Diagnostic(severity, code, f"{dotted}: {message}" if dotted else message,  # type: ignore[arg-type]
                        path=self.path, line=line, model=model, hint=hint_for(code))

@@ -357,12 +357,20 @@ class ModelBuilder:
             for f in struct.fields
         )
 
-    def embedded_names(self, struct: GoStruct) -> list[str]:
-        names = []
+    def embedded_targets(self, struct: GoStruct, file: GoFile) -> list[tuple[Path, str]]:
+        """(package directory, type name) of every struct type embedded (by value) in ``struct``."""
+        out = []
         for f in struct.fields:
-            if f.embedded and f.type.kind == "ident" and f.type.name:
-                names.append(f.type.name)
-        return names
+            if not f.embedded or not f.type.name:
+                continue
+            if f.type.kind == "ident":
+                out.append((self.pkg.directory.resolve(), f.type.name))
+            elif f.type.kind == "qualified":
+                import_path = file.imports.get(f.type.package or "")
+                other = self.resolver.resolve_import(self.pkg.directory, import_path) if import_path else None
+                if other is not None:
+                    out.append((other.directory.resolve(), f.type.name))
+        return out
 
     # -- flattening
     def _flatten(

@@ -228,6 +228,8 @@ def _load_go(go_files: list[Path], settings: Settings, cwd: Path) -> tuple[list[
         by_dir.setdefault(path.resolve().parent, []).append(path.resolve())
     models: list[Model] = []
     diagnostics: list[Diagnostic] = []
+    builders: list[tuple[ModelBuilder, list[tuple[Any, Any]]]] = []
+    embedded: set[tuple[Path, str]] = set()
     for directory in sorted(by_dir):
         pkg = resolver.package_at(directory)
         if pkg is None:
@@ -259,19 +261,21 @@ def _load_go(go_files: list[Path], settings: Settings, cwd: Path) -> tuple[list[
         rules, _ = rules_for(directory, tag_key, data["naming"], data.get("dynamorm_version"))
         builder = ModelBuilder(pkg, resolver, rules)
         structs = [(s, f) for f in candidates for s in f.structs if builder.has_tag(s)]
-        embedded = {name for s, _ in structs for name in builder.embedded_names(s)}
         for struct, go_file in structs:
-            before = len(builder.diagnostics)
-            model = builder.build(struct, go_file)
-            new = builder.diagnostics[before:]
-            if model is None and struct.name in embedded and any(d.code == "DM401" for d in new):
-                # A base struct embedded into other models: not a model of its own.
-                del builder.diagnostics[before:]
+            for target_dir, name in builder.embedded_targets(struct, go_file):
+                embedded.add((target_dir, name))
+        builders.append((builder, structs))
+    for builder, structs in builders:
+        for struct, go_file in structs:
+            if (builder.pkg.directory.resolve(), struct.name) in embedded:
+                # A base struct embedded into other models is not a model of its own; its
+                # fields (and their problems) are reported through the models embedding it.
                 continue
+            model = builder.build(struct, go_file)
             if model is not None:
                 models.append(model)
         diagnostics.extend(builder.diagnostics)
-        for path, reason in pkg.read_errors:
+        for path, reason in builder.pkg.read_errors:
             diagnostics.append(Diagnostic("error", "DM902", f"cannot read {_display(path, cwd)}: {reason}",
                                           path=_display(path, cwd), hint=hint_for("DM902")))
     return models, diagnostics
