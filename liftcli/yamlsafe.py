@@ -78,8 +78,11 @@ def _convert(
 
 def load_yaml_with_lines(text: str, source: str) -> tuple[Any, dict[str, int]]:
     """Parse ``text`` (one YAML document) safely. Raises ConfigError naming ``source``."""
-    loader = _Loader(text)
     lines: dict[str, int] = {}
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:  # e.g. a control character the YAML reader refuses
+        raise ConfigError(f"invalid YAML: {exc}", path=source) from None
     try:
         node = loader.get_single_node()
         if node is None:

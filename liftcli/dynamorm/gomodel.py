@@ -7,6 +7,7 @@ parsed first; the other files of a package are parsed only when a type must be r
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -134,7 +135,7 @@ class PackageResolver:
         self._cache: dict[Path, GoPackage | None] = {}
 
     def package_at(self, directory: Path) -> GoPackage | None:
-        directory = directory.resolve()
+        directory = Path(os.path.abspath(directory))
         if directory not in self._cache:
             self._cache[directory] = self._make(directory)
         return self._cache[directory]
@@ -364,12 +365,12 @@ class ModelBuilder:
             if not f.embedded or not f.type.name:
                 continue
             if f.type.kind == "ident":
-                out.append((self.pkg.directory.resolve(), f.type.name))
+                out.append((self.pkg.directory, f.type.name))
             elif f.type.kind == "qualified":
                 import_path = file.imports.get(f.type.package or "")
                 other = self.resolver.resolve_import(self.pkg.directory, import_path) if import_path else None
                 if other is not None:
-                    out.append((other.directory.resolve(), f.type.name))
+                    out.append((other.directory, f.type.name))
         return out
 
     # -- flattening
@@ -445,7 +446,7 @@ class ModelBuilder:
     # -- the model
     def build(self, struct: GoStruct, file: GoFile) -> Model | None:
         model_name = struct.name
-        errors_before = sum(1 for d in self.diagnostics if d.severity == "error")
+        first_new = len(self.diagnostics)
         if struct.generic:
             self._diag("warning", "DM904", f"generic struct {model_name} is skipped", file=file,
                        line=struct.line, model=model_name)
@@ -556,8 +557,8 @@ class ModelBuilder:
         if any(a.encrypted for a in attributes):
             self._diag("info", "DM308", f"{model_name} has encrypted fields", file=file, line=struct.line,
                        model=model_name)
-        errors_after = sum(1 for d in self.diagnostics if d.severity == "error")
-        if partition is None or errors_after > errors_before:
+        has_errors = any(d.severity == "error" for d in self.diagnostics[first_new:])
+        if partition is None or has_errors:
             return None
         table = self._table_name(struct, file, model_name)
         return Model(

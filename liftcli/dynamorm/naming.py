@@ -30,6 +30,11 @@ def _is_lower(ch: str) -> bool:
     return ch.islower() and ch != ch.upper()
 
 
+def _lower(text: str) -> str:
+    """Go's per-rune unicode.ToLower (Python's str.lower turns 'İ' into two characters)."""
+    return "".join(ch.lower()[0] if ch.lower() else ch for ch in text)
+
+
 def default_attr_name(name: str) -> str:
     """camelCase as DynamORM's ``DefaultAttrName`` (v1.0.31+; unchanged since)."""
     if name == "":
@@ -38,7 +43,7 @@ def default_attr_name(name: str) -> str:
         return name
     runes = list(name)
     if len(runes) == 1:
-        return name.lower()
+        return _lower(name)
     boundary = 1
     while boundary < len(runes):
         if not _is_upper(runes[boundary]):
@@ -46,7 +51,7 @@ def default_attr_name(name: str) -> str:
         if boundary + 1 < len(runes) and not _is_upper(runes[boundary + 1]):
             break
         boundary += 1
-    return "".join(runes[:boundary]).lower() + "".join(runes[boundary:])
+    return _lower("".join(runes[:boundary])) + "".join(runes[boundary:])
 
 
 def to_snake_case(name: str) -> str:
@@ -55,7 +60,7 @@ def to_snake_case(name: str) -> str:
         return ""
     runes = list(name)
     if len(runes) == 1:
-        return name.lower()
+        return _lower(name)
     out: list[str] = []
     for i, ch in enumerate(runes):
         if _is_upper(ch) and i > 0:
@@ -63,7 +68,7 @@ def to_snake_case(name: str) -> str:
             next_is_lower = i + 1 < len(runes) and _is_lower(runes[i + 1])
             if not prev.isdigit() and (_is_lower(prev) or (_is_upper(prev) and next_is_lower)):
                 out.append("_")
-        out.append(ch.lower())
+        out.append(_lower(ch))
     return "".join(out)
 
 
@@ -73,7 +78,7 @@ def to_snake_case_v1_0(name: str) -> str:
         return ""
     runes = list(name)
     if len(runes) == 1:
-        return name.lower()
+        return _lower(name)
     result: list[str] = []
     word: list[str] = []
     i = 0
@@ -97,10 +102,10 @@ def to_snake_case_v1_0(name: str) -> str:
                     j += 1
                 if result:
                     result.append("_")
-                result.extend(r.lower() for r in acronym)
+                result.extend(_lower(r) for r in acronym)
                 i = j - 1
             else:
-                word = [ch.lower()]
+                word = [_lower(ch)]
         else:
             word.append(ch)
         i += 1

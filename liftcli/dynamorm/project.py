@@ -65,11 +65,14 @@ class Project:
 
 
 def _display(path: Path, cwd: Path) -> str:
-    try:
-        rel = path.resolve().relative_to(cwd.resolve())
-        return rel.as_posix()
-    except ValueError:
-        return path.as_posix()
+    """``path`` relative to ``cwd`` when inside it (both taken as absolute, not resolved)."""
+    absolute = os.path.abspath(path)
+    base = os.path.abspath(cwd)
+    if absolute == base:
+        return "."
+    if absolute.startswith(base.rstrip(os.sep) + os.sep):
+        return Path(absolute[len(base.rstrip(os.sep)) + 1 :]).as_posix()
+    return Path(absolute).as_posix()
 
 
 def _walk(directory: Path, exclude: list[str], root: Path) -> Iterable[Path]:
@@ -85,7 +88,7 @@ def _excluded(path: Path, exclude: list[str], root: Path) -> bool:
     if not exclude:
         return False
     try:
-        rel = path.resolve().relative_to(root.resolve()).as_posix()
+        rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
     except ValueError:
         rel = path.as_posix()
     return any(fnmatch.fnmatch(rel, pattern) for pattern in exclude)
@@ -108,7 +111,7 @@ def discover(settings: Settings, cwd: Path | None = None) -> tuple[list[Path], l
     seen: set[Path] = set()
 
     def add(path: Path, explicit: bool) -> None:
-        resolved = path.resolve()
+        resolved = Path(os.path.abspath(path))
         if resolved in seen:
             return
         if path.suffix == ".go":
@@ -225,7 +228,8 @@ def _load_go(go_files: list[Path], settings: Settings, cwd: Path) -> tuple[list[
     resolver = PackageResolver(make_package)
     by_dir: dict[Path, list[Path]] = {}
     for path in go_files:
-        by_dir.setdefault(path.resolve().parent, []).append(path.resolve())
+        absolute = Path(os.path.abspath(path))
+        by_dir.setdefault(absolute.parent, []).append(absolute)
     models: list[Model] = []
     diagnostics: list[Diagnostic] = []
     builders: list[tuple[ModelBuilder, list[tuple[Any, Any]]]] = []
@@ -267,7 +271,7 @@ def _load_go(go_files: list[Path], settings: Settings, cwd: Path) -> tuple[list[
         builders.append((builder, structs))
     for builder, structs in builders:
         for struct, go_file in structs:
-            if (builder.pkg.directory.resolve(), struct.name) in embedded:
+            if (builder.pkg.directory, struct.name) in embedded:
                 # A base struct embedded into other models is not a model of its own; its
                 # fields (and their problems) are reported through the models embedding it.
                 continue

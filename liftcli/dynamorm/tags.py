@@ -14,6 +14,7 @@ Nothing here raises on any input: problems come back as ``TagProblem`` values.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 KNOWN_KEYS = ("attr", "index", "lsi", "project", "encrypted", "naming")
@@ -42,6 +43,9 @@ def _unquote_go(quoted: str) -> str | None:
     if len(quoted) < 2 or quoted[0] != '"' or quoted[-1] != '"':
         return None
     body = quoted[1:-1]
+    if "\\" not in body:
+        # Fast path (nearly every tag): no escapes, so only a quote or newline can make it invalid.
+        return None if '"' in body or "\n" in body else body
     out: list[str] = []
     i = 0
     simple = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
@@ -91,8 +95,23 @@ def _unquote_go(quoted: str) -> str | None:
     return "".join(out)
 
 
+_SIMPLE_TAG = re.compile(r'^(?: *[^\x00-\x20:"\x7f]+:"[^"\\\n]*")* *$')
+_SIMPLE_PAIR = re.compile(r'([^\x00-\x20:"\x7f]+):"([^"\\\n]*)"')
+
+
 def lookup_struct_tag(tag: str, key: str) -> str | None:
     """Go's ``reflect.StructTag.Lookup(key)``: the unquoted value, or None if absent/malformed."""
+    if _SIMPLE_TAG.match(tag):
+        # Fast path for well-formed tags without escapes (the common case): same answer as below.
+        for name, value in _SIMPLE_PAIR.findall(tag):
+            if name == key:
+                return value
+        return None
+    return _lookup_slow(tag, key)
+
+
+def _lookup_slow(tag: str, key: str) -> str | None:
+    """A line-by-line port of Go's reflect.StructTag.Lookup."""
     i = 0
     n = len(tag)
     while i < n:
