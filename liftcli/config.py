@@ -535,3 +535,39 @@ def resolve_settings(
         sources=sources,
         environ=environ,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Reference documentation (docs/configuration.md is generated from SCHEMA)
+
+
+def _default_text(key: Key) -> str:
+    if key.default in (None, "", [], {}):
+        return "—"
+    if isinstance(key.default, list):
+        return "`[" + ", ".join(key.default) + "]`"
+    if isinstance(key.default, bool):
+        return f"`{str(key.default).lower()}`"
+    return f"`{key.default}`"
+
+
+def reference_markdown() -> str:
+    """A Markdown table of every key of SCHEMA (docs/configuration.md embeds it)."""
+    rows = ["| key | type | default | env var | meaning |", "| --- | --- | --- | --- | --- |"]
+
+    def walk(section: Section, prefix: str) -> None:
+        for name, item in section.keys.items():
+            dotted = f"{prefix}.{name}"
+            if isinstance(item, Section):
+                if item.entry is not None:
+                    rows.append(f"| `{dotted}.NAME` | mapping | — | — | {item.doc} |")
+                    walk(item.entry, f"{dotted}.NAME")
+                else:
+                    walk(item, dotted)
+                continue
+            kind = "one of " + ", ".join(f"`{c}`" for c in item.choices) if item.choices else item.type
+            env = f"`{item.env}`" if item.env else "—"
+            rows.append(f"| `{dotted}` | {kind} | {_default_text(item)} | {env} | {item.doc} |")
+
+    walk(SCHEMA, BLOCK)
+    return "\n".join(rows) + "\n"

@@ -119,3 +119,12 @@ CODES: dict[str, Code] = {
 def hint_for(code: str) -> str | None:
     entry = CODES.get(code)
     return entry.hint if entry and entry.hint else None
+
+
+def reference_markdown() -> str:
+    """A Markdown table of every diagnostic code (docs/models.md embeds it)."""
+    rows = ["| code | severity | meaning | how to fix |", "| --- | --- | --- | --- |"]
+    for code in sorted(CODES):
+        entry = CODES[code]
+        rows.append(f"| `{entry.code}` | {entry.severity} | {entry.title} | {entry.hint.replace('|', '/')} |")
+    return "\n".join(rows) + "\n"
