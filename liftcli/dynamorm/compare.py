@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Literal
 
-from liftcli.dynamorm.model import Index, Severity
+from liftcli.dynamorm.model import Index, KeyAttribute, Severity
 from liftcli.dynamorm.ops import (
     index_to_dict,
+    key_text,
     key_to_dict,
+    normal_index,
     projection_to_dict,
     throughput_to_dict,
     version_family,
@@ -77,12 +79,26 @@ RULES: dict[str, Rule] = _rules(
     Rule("DM-L003", "warning", "LSI projection differs", "LSIs are creation-only: replace the table."),
     Rule("DM-L004", "warning", "extra LSI", "LSIs are creation-only: declare it in the model or ignore it."),
     Rule("DM-S001", "warning", "TTL not enabled", "Enable TTL on the model's ttl attribute.", "ttl"),
-    Rule("DM-S002", "warning", "TTL on a different attribute", "Disable, wait 1 h, enable on the right one.", "ttl"),
-    Rule("DM-S003", "info", "TTL enabled but the model has no ttl attribute", "Declare or disable it.", "ttl"),
+    Rule(
+        "DM-S002",
+        "warning",
+        "TTL on a different attribute",
+        "Disable, wait 1 h, enable on the right one.",
+        "ttl",
+    ),
+    Rule(
+        "DM-S003", "info", "TTL enabled but the model has no ttl attribute", "Declare or disable it.", "ttl"
+    ),
     Rule("DM-S010", "info", "billing mode differs", "Switch billing mode (rate-limited).", "billing"),
     Rule("DM-S011", "info", "provisioned throughput differs", "Update provisioned throughput.", "billing"),
     Rule("DM-S020", "info", "stream enabled/disabled differs", "Enable or disable the stream.", "stream"),
-    Rule("DM-S021", "info", "stream view type differs", "Disable and re-enable: the stream ARN changes.", "stream"),
+    Rule(
+        "DM-S021",
+        "info",
+        "stream view type differs",
+        "Disable and re-enable: the stream ARN changes.",
+        "stream",
+    ),
     Rule("DM-S030", "info", "point-in-time recovery differs", "Update continuous backups.", "pitr"),
     Rule("DM-S040", "info", "server-side encryption differs", "Update SSE (alone in its call).", "sse"),
     Rule(
@@ -92,7 +108,9 @@ RULES: dict[str, Rule] = _rules(
         "Update deletion protection.",
         "deletion_protection",
     ),
-    Rule("DM-S060", "info", "table class differs", "Update table class (2 changes per 30 days).", "table_class"),
+    Rule(
+        "DM-S060", "info", "table class differs", "Update table class (2 changes per 30 days).", "table_class"
+    ),
 )
 
 
@@ -212,19 +230,14 @@ def compare_tables(
     DM-T004, not DM-T001.
     """
     options = options or CompareOptions()
+    moved = replaced_tables(desired, actual)
     out: list[Finding] = []
     for name in sorted(set(desired) | set(actual)):
-        if options.table_ignored(name):
-            continue
         want, have = desired.get(name), actual.get(name)
-        if want is None and not options.include_unmanaged:
-            continue
-        if want is not None and have is None and (moved := _replacement_table(want, actual)):
-            out.append(_moved_table_finding(want, moved, options))
-            continue
-        if want is None and have is not None and _is_replacement_of(name, desired, have):
-            continue  # reported as DM-T004 under the desired name
-        out.extend(compare(want, have, options=options))
+        if name in moved:
+            out.append(_moved_table_finding(name, moved[name]))
+        elif want is not None or (options.include_unmanaged and name not in moved.values()):
+            out.extend(compare(want, have, options=options))
     return sorted((f for f in out if not options.suppresses(f)), key=Finding.sort_key)
 
 
@@ -270,24 +283,34 @@ def _status(table: str, desired: TableSpec, actual: TableSpec) -> list[Finding]:
     return [finding("DM-T003", table, f"table is {actual.status}", expected="ACTIVE", actual=actual.status)]
 
 
+def untyped_keys(spec: TableSpec) -> frozenset[str]:
+    """Key attributes whose type the endpoint did not report (introspect.py ``untyped_keys``)."""
+    return frozenset(dict(spec.extra).get("untyped_keys") or ())
+
+
+def _same_key(want: KeyAttribute | None, have: KeyAttribute | None, untyped: frozenset[str]) -> bool:
+    if want is None or have is None:
+        return want is have
+    return want.name == have.name and (want.type == have.type or have.name in untyped)
+
+
 def _keys(table: str, desired: TableSpec, actual: TableSpec) -> list[Finding]:
     out: list[Finding] = []
+    untyped = untyped_keys(actual)
     want, have = desired.partition, actual.partition
     if want.name != have.name:
         out.append(_key_finding("DM-K001", table, "partition key", want, have))
-    elif want.type != have.type:
+    elif not _same_key(want, have, untyped):
         out.append(_key_finding("DM-K002", table, "partition key type", want, have))
     ws, hs = desired.sort, actual.sort
     if (ws is None) != (hs is None) or (ws and hs and ws.name != hs.name):
         out.append(_key_finding("DM-K003", table, "sort key", ws, hs))
-    elif ws and hs and ws.type != hs.type:
+    elif not _same_key(ws, hs, untyped):
         out.append(_key_finding("DM-K004", table, "sort key type", ws, hs))
     return out
 
 
 def _key_finding(rule: str, table: str, what: str, want: Any, have: Any) -> Finding:
-    from liftcli.dynamorm.ops import key_text
-
     return finding(
         rule,
         table,
@@ -301,50 +324,77 @@ def _index_keys(index: Index) -> dict[str, Any]:
     return {"partition": key_to_dict(index.partition), "sort": key_to_dict(index.sort)}
 
 
-def _same_keys(a: Index, b: Index) -> bool:
-    return a.partition == b.partition and a.sort == b.sort
+def _same_keys(want: Index, have: Index, untyped: frozenset[str] = frozenset()) -> bool:
+    return _same_key(want.partition, have.partition, untyped) and _same_key(want.sort, have.sort, untyped)
 
 
-def same_definition(a: Index, b: Index) -> bool:
+def same_projection(a: Index, b: Index) -> bool:
+    """Projections compare with their attribute lists as sets."""
+    return normal_index(a).projection == normal_index(b).projection
+
+
+def same_definition(want: Index, have: Index, untyped: frozenset[str] = frozenset()) -> bool:
     """Same keys (names and types) and projection; the name is not compared."""
-    return _same_keys(a, b) and a.projection == b.projection
+    return _same_keys(want, have, untyped) and same_projection(want, have)
 
 
-def versioned_match(want: Index, candidates: Iterable[Index]) -> Index | None:
-    """A ``<name>-vN`` index with ``want``'s definition (left behind by a GSI replace), if any."""
+def versioned_match(
+    want: Index, candidates: Iterable[Index], wanted: set[str], untyped: frozenset[str] = frozenset()
+) -> Index | None:
+    """A ``<name>-vN`` index with ``want``'s definition (left behind by a GSI replace), if any.
+
+    Indexes the model declares by name (``wanted``) are never taken for another one.
+    """
     for idx in sorted(candidates, key=lambda i: i.name):
-        if idx.name != want.name and version_family(idx.name) == version_family(want.name):
-            if same_definition(idx, want):
-                return idx
+        if idx.name in wanted or version_family(idx.name) != version_family(want.name):
+            continue
+        if same_definition(want, idx, untyped):
+            return idx
     return None
 
 
+def _index_status(table: str, desired: TableSpec, actual: TableSpec) -> list[Finding]:
+    wanted = {g.name for g in desired.gsis}
+    return [
+        finding("DM-G005", table, f"GSI {name} is {status}", expected="ACTIVE", actual=status, index=name)
+        for name, status in actual.index_status
+        if status != "ACTIVE" and name in wanted
+    ]
+
+
 def _gsis(table: str, desired: TableSpec, actual: TableSpec) -> list[Finding]:
-    return _indexes(table, desired.gsis, actual.gsis, ("DM-G001", "DM-G002", "DM-G003", "DM-G004"))
+    rules = ("DM-G001", "DM-G002", "DM-G003", "DM-G004")
+    return _indexes(table, desired.gsis, actual.gsis, rules, untyped_keys(actual))
 
 
 def _lsis(table: str, desired: TableSpec, actual: TableSpec) -> list[Finding]:
-    return _indexes(table, desired.lsis, actual.lsis, ("DM-L001", "DM-L002", "DM-L003", "DM-L004"))
+    rules = ("DM-L001", "DM-L002", "DM-L003", "DM-L004")
+    return _indexes(table, desired.lsis, actual.lsis, rules, untyped_keys(actual))
 
 
 def _indexes(
-    table: str, wanted: tuple[Index, ...], present: tuple[Index, ...], rules: tuple[str, str, str, str]
+    table: str,
+    wanted: tuple[Index, ...],
+    present: tuple[Index, ...],
+    rules: tuple[str, str, str, str],
+    untyped: frozenset[str],
 ) -> list[Finding]:
     missing, keys_differ, projection_differs, extra = rules
     have = {i.name: i for i in present}
+    wanted_names = {w.name for w in wanted}
     claimed: set[str] = set()
     out: list[Finding] = []
     for want in wanted:
         got = have.get(want.name)
         if got is None:
-            moved = versioned_match(want, present) if want.kind == "GSI" else None
+            moved = versioned_match(want, present, wanted_names, untyped) if want.kind == "GSI" else None
             if moved is not None:
                 claimed.add(moved.name)
                 out.append(_moved_index_finding(table, want, moved))
             else:
                 out.append(_index_missing(missing, table, want))
             continue
-        if not _same_keys(want, got):
+        if not _same_keys(want, got, untyped):
             out.append(
                 finding(
                     keys_differ,
@@ -355,7 +405,7 @@ def _indexes(
                     index=want.name,
                 )
             )
-        if want.projection != got.projection:
+        if not same_projection(want, got):
             out.append(
                 finding(
                     projection_differs,
@@ -366,7 +416,6 @@ def _indexes(
                     index=want.name,
                 )
             )
-    wanted_names = {w.name for w in wanted}
     for got in present:
         if got.name not in wanted_names and got.name not in claimed:
             out.append(
@@ -508,6 +557,7 @@ def _simple(rule: str, attr: str, label: str) -> Callable[[str, TableSpec, Table
 _COMPARATORS: tuple[Callable[[str, TableSpec, TableSpec], list[Finding]], ...] = (
     _status,
     _keys,
+    _index_status,
     _gsis,
     _lsis,
     _ttl,
@@ -525,39 +575,33 @@ _COMPARATORS: tuple[Callable[[str, TableSpec, TableSpec], list[Finding]], ...] =
 # --------------------------------------------------------------------------------------------
 
 
-def _replacement_table(want: TableSpec, actual: Mapping[str, TableSpec | None]) -> TableSpec | None:
-    """A ``<name>-vN`` table (left by a table replace) that satisfies every hard requirement."""
-    for name in sorted(actual):
-        have = actual[name]
-        if have is None or name == want.name or version_family(name) != version_family(want.name):
+def replaced_tables(
+    desired: Mapping[str, TableSpec], actual: Mapping[str, TableSpec | None]
+) -> dict[str, str]:
+    """Desired table name -> the ``<name>-vN`` table that replaced it (a ReplaceTable leftover).
+
+    Only for desired tables that no longer exist, and only when the versioned table meets every
+    hard requirement (no error-level finding) of the desired one.
+    """
+    out: dict[str, str] = {}
+    for name in sorted(desired):
+        if actual.get(name) is not None:
             continue
-        if not any(f.severity == "error" for f in _raw_findings(want, have)):
-            return have
-    return None
+        for candidate in sorted(actual):
+            have = actual[candidate]
+            if have is None or candidate == name or version_family(candidate) != version_family(name):
+                continue
+            if not any(f.severity == "error" for f in _raw_findings(desired[name], have)):
+                out[name] = candidate
+                break
+    return out
 
 
-def _is_replacement_of(
-    name: str, desired: Mapping[str, TableSpec], have: TableSpec
-) -> bool:
-    for want in desired.values():
-        if want.name != name and want.name not in _present_names(desired) - {want.name}:
-            pass
-    family = version_family(name)
-    return any(
-        version_family(w.name) == family and w.name != name and _replacement_table(w, {name: have}) is not None
-        for w in desired.values()
-    )
-
-
-def _present_names(desired: Mapping[str, TableSpec]) -> set[str]:
-    return set(desired)
-
-
-def _moved_table_finding(want: TableSpec, moved: TableSpec, options: CompareOptions) -> Finding:
+def _moved_table_finding(name: str, moved: str) -> Finding:
     return finding(
         "DM-T004",
-        want.name,
-        f"table {want.name} does not exist; its replacement {moved.name} matches the model",
-        expected=want.name,
-        actual=moved.name,
+        name,
+        f"table {name} does not exist; its replacement {moved} matches the model",
+        expected=name,
+        actual=moved,
     )

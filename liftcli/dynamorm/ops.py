@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields, replace
-from typing import Any, ClassVar, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from liftcli.dynamorm.model import Index, KeyAttribute, Projection
 from liftcli.dynamorm.spec import TableSpec, Throughput
@@ -86,9 +86,26 @@ SETTING_FIELDS = (
 )
 
 
+def normal_index(index: Index) -> Index:
+    """``index`` with its projected attributes sorted (they are a set: dynamorm-facts §5.6 item 11)."""
+    attrs = tuple(sorted(set(index.projection.non_key_attributes)))
+    if attrs == index.projection.non_key_attributes:
+        return index
+    return replace(index, projection=replace(index.projection, non_key_attributes=attrs))
+
+
 def definition(spec: TableSpec) -> TableSpec:
-    """``spec`` without what only an observed table has (status, index status, item count, extra)."""
-    return replace(spec, status=None, index_status=(), item_count=None, extra=())
+    """``spec`` without what only an observed table has (status, index status, item count, extra),
+    with index projections normalised."""
+    return replace(
+        spec,
+        gsis=tuple(normal_index(i) for i in spec.gsis),
+        lsis=tuple(normal_index(i) for i in spec.lsis),
+        status=None,
+        index_status=(),
+        item_count=None,
+        extra=(),
+    )
 
 
 def table_spec_to_dict(spec: TableSpec) -> dict[str, Any]:
@@ -107,6 +124,7 @@ def table_spec_to_dict(spec: TableSpec) -> dict[str, Any]:
 
 
 def table_spec_from_dict(data: dict[str, Any]) -> TableSpec:
+    settings: dict[str, Any] = {name: data.get(name) for name in SETTING_FIELDS}
     partition = key_from_dict(data["partition"])
     assert partition is not None
     return TableSpec(
@@ -116,7 +134,7 @@ def table_spec_from_dict(data: dict[str, Any]) -> TableSpec:
         gsis=tuple(index_from_dict(i) for i in data.get("gsis") or ()),
         lsis=tuple(index_from_dict(i) for i in data.get("lsis") or ()),
         throughput=throughput_from_dict(data.get("throughput")),
-        **{name: data.get(name) for name in SETTING_FIELDS},
+        **settings,
     )
 
 
@@ -185,9 +203,12 @@ class _OpBase:
 
     __slots__ = ()
     kind: ClassVar[str]
-    # Every op names its table: a dataclass field, or a property on the spec-carrying ops.
-    # (Only annotated here: a property on the base would become the field's default.)
-    table: str
+
+    if TYPE_CHECKING:
+        # Every op names its table: a dataclass field, or a property on the spec-carrying ops.
+        # (Only for type checkers: at runtime a base property would become the field's default.)
+        @property
+        def table(self) -> str: ...
 
     def reverse(self) -> Op:
         raise NotImplementedError
@@ -292,6 +313,9 @@ class CreateGlobalIndex(_OpBase):
     table: str
     index: Index
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", normal_index(self.index))
+
     def reverse(self) -> Op:
         return DeleteGlobalIndex(self.table, self.index)
 
@@ -304,6 +328,9 @@ class DeleteGlobalIndex(_OpBase):
     kind: ClassVar[str] = "delete_gsi"
     table: str
     index: Index
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", normal_index(self.index))
 
     def reverse(self) -> Op:
         return CreateGlobalIndex(self.table, self.index)
@@ -324,6 +351,10 @@ class ReplaceGlobalIndex(_OpBase):
     table: str
     old_index: Index
     new_index: Index
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "old_index", normal_index(self.old_index))
+        object.__setattr__(self, "new_index", normal_index(self.new_index))
 
     def reverse(self) -> Op:
         return _swap(self, old_index="new_index")  # type: ignore[no-any-return]
@@ -555,7 +586,7 @@ def key_text(key: KeyAttribute | None) -> str:
 
 def _index_shape(index: Index) -> str:
     keys = key_text(index.partition) + ("" if index.sort is None else f" / {key_text(index.sort)}")
-    projection = index.projection.type
+    projection: str = index.projection.type
     if index.projection.non_key_attributes:
         projection += " " + ",".join(index.projection.non_key_attributes)
     return f"{keys}, {projection}"

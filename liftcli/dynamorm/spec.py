@@ -93,7 +93,8 @@ def table_spec_from_model(model: Model, *, table_name: str | None = None) -> Tab
         lsis=model.lsis,
         billing_mode="PAY_PER_REQUEST",
         ttl_attribute=model.ttl_attribute,
-        ttl_enabled=model.ttl_attribute is not None,
+        # No ttl field: the model says nothing about TTL, so a TTL enabled by hand is left alone.
+        ttl_enabled=True if model.ttl_attribute is not None else None,
     )
 
 
