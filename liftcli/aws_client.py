@@ -1,0 +1,91 @@
+"""boto3 DynamoDB clients built from the shared settings, and botocore errors made actionable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from liftcli.errors import AwsError
+
+if TYPE_CHECKING:
+    from liftcli.config import Settings
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0")
+
+
+def is_local_endpoint(endpoint_url: str | None) -> bool:
+    """True for an endpoint on this machine (DynamoDB Local, the embedded server)."""
+    if not endpoint_url:
+        return False
+    from urllib.parse import urlparse
+
+    host = (urlparse(endpoint_url).hostname or "").lower()
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def dynamodb_client(settings: Settings, *, max_attempts: int = 5) -> Any:
+    """A DynamoDB client for the selected profile, region (default us-east-1) and endpoint.
+
+    Throttling is retried by botocore's adaptive mode (up to ``max_attempts``). A local
+    endpoint without any configured credentials gets dummy ones: DynamoDB Local accepts any.
+    """
+    import boto3
+    import botocore.config
+    import botocore.exceptions
+
+    if is_local_endpoint(settings.endpoint_url):
+        # A refused connection on this machine will not heal in seconds: fail fast.
+        max_attempts = min(max_attempts, 2)
+    config = botocore.config.Config(
+        retries={"mode": "adaptive", "max_attempts": max_attempts}, connect_timeout=5, read_timeout=30
+    )
+    with aws_errors("creating a DynamoDB client"):
+        try:
+            session = boto3.session.Session(
+                profile_name=settings.profile, region_name=settings.region or "us-east-1"
+            )
+        except botocore.exceptions.ProfileNotFound as exc:
+            raise AwsError(
+                str(exc), hint="Check --profile / AWS_PROFILE or the environment's profile in lift.yaml."
+            ) from None
+        kwargs: dict[str, Any] = {"endpoint_url": settings.endpoint_url, "config": config}
+        if is_local_endpoint(settings.endpoint_url) and session.get_credentials() is None:
+            kwargs.update(aws_access_key_id="local", aws_secret_access_key="local")
+        return session.client("dynamodb", **kwargs)
+
+
+@contextmanager
+def aws_errors(doing: str) -> Iterator[None]:
+    """Turn botocore exceptions raised inside the block into AwsError with a fix."""
+    import botocore.exceptions
+
+    try:
+        yield
+    except botocore.exceptions.NoCredentialsError:
+        raise AwsError(
+            f"{doing}: no AWS credentials found",
+            hint="Set AWS_PROFILE (or --profile), or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; "
+            "DynamoDB Local accepts any values.",
+        ) from None
+    except botocore.exceptions.EndpointConnectionError as exc:
+        raise AwsError(
+            f"{doing}: cannot reach {exc.kwargs.get('endpoint_url', 'the endpoint')}",
+            hint="Is DynamoDB Local running (docker compose up -d dynamodb-local)? "
+            "Check --endpoint-url and --region.",
+        ) from None
+    except botocore.exceptions.ClientError as exc:
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "ClientError")
+        message = error.get("Message", str(exc))
+        hints = {
+            "ResourceNotFoundException": "Check the table name, --region and --endpoint-url.",
+            "AccessDeniedException": "The credentials lack permission; dynamodb:DescribeTable, "
+            "DescribeTimeToLive, ListTables and Scan are needed.",
+            "UnrecognizedClientException": "The credentials are not valid for this endpoint/region.",
+            "ExpiredTokenException": "Refresh your credentials (e.g. aws sso login).",
+        }
+        raise AwsError(f"{doing}: {code}: {message}", hint=hints.get(code)) from None
+    except botocore.exceptions.BotoCoreError as exc:
+        raise AwsError(f"{doing}: {exc}") from None
