@@ -19,9 +19,12 @@ def _generators() -> dict[str, Callable[[], str]]:
     from liftcli.config import reference_markdown as config_reference
     from liftcli.dynamorm.diagnostics import reference_markdown as diagnostics_reference
 
+    from liftcli.dynamorm.validate import rules_markdown
+
     generators: dict[str, Callable[[], str]] = {
         "config-reference": config_reference,
         "diagnostics": diagnostics_reference,
+        "validate-rules": rules_markdown,
     }
     try:
         from liftcli.cli.reference import commands_markdown

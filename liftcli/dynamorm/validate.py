@@ -321,3 +321,11 @@ def all_rules() -> dict[str, tuple[str, str, str]]:
     out = {rule.id: (rule.severity, rule.title, rule.hint) for rule in RULES.values()}
     out.update(IAC_RULES)
     return out
+
+
+def rules_markdown() -> str:
+    """A Markdown table of every validate rule (docs/validate.md embeds it)."""
+    rows = ["| rule | severity | what | fix |", "| --- | --- | --- | --- |"]
+    for rule_id, (severity, title, hint) in sorted(all_rules().items()):
+        rows.append(f"| `{rule_id}` | {severity} | {title} | {hint.replace('|', '/')} |")
+    return "\n".join(rows) + "\n"
