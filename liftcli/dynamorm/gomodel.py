@@ -358,6 +358,15 @@ class ModelBuilder:
             for f in struct.fields
         )
 
+    def lint_malformed_tags(self, struct: GoStruct, file: GoFile) -> None:
+        """DM110 for a struct that is no model only because Go cannot read its tags."""
+        for f in struct.fields:
+            if f.tag is not None and f"{self.rules.tag_key}:" in f.tag and lookup_struct_tag(
+                f.tag, self.rules.tag_key
+            ) is None:
+                self._diag("warning", "DM110", f"cannot read struct tag {f.tag!r}; DynamORM sees no tag here",
+                           file=file, line=f.line, model=struct.name, field_name=",".join(f.names) or f.type.text)
+
     def embedded_targets(self, struct: GoStruct, file: GoFile) -> list[tuple[Path, str]]:
         """(package directory, type name) of every struct type embedded (by value) in ``struct``."""
         out = []

@@ -264,7 +264,13 @@ def _load_go(go_files: list[Path], settings: Settings, cwd: Path) -> tuple[list[
             candidates.append(go_file)
         rules, _ = rules_for(directory, tag_key, data["naming"], data.get("dynamorm_version"))
         builder = ModelBuilder(pkg, resolver, rules)
-        structs = [(s, f) for f in candidates for s in f.structs if builder.has_tag(s)]
+        structs = []
+        for go_file in candidates:
+            for struct in go_file.structs:
+                if builder.has_tag(struct):
+                    structs.append((struct, go_file))
+                else:
+                    builder.lint_malformed_tags(struct, go_file)
         for struct, go_file in structs:
             for target_dir, name in builder.embedded_targets(struct, go_file):
                 embedded.add((target_dir, name))
