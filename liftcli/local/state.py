@@ -1,0 +1,78 @@
+"""The record of a background server: ``.lift/dynamorm/local.json`` in the project.
+
+Written by the daemon once its server answers; read by ``local status|stop`` and ``test --reuse``.
+The daemon's command line carries a random token that is also recorded, so ``stop`` can verify
+that a recorded pid is still our daemon before signalling it (pids get reused).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from liftcli.local import procs
+
+STATE_DIR = Path(".lift") / "dynamorm"
+STATE_FILE = "local.json"
+DAEMON_MODULE = "liftcli.local.daemon"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerRecord:
+    pid: int  # the daemon's pid (it owns the server process or container)
+    token: str
+    backend: str
+    reason: str
+    endpoint: str
+    region: str
+    started_at: float
+    log: str
+    server_pid: int | None = None  # the JVM (jar), None for docker/embedded
+    persist: str | None = None
+
+    @property
+    def uptime(self) -> float:
+        return max(0.0, time.time() - self.started_at)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def state_dir(root: Path) -> Path:
+    return root / STATE_DIR
+
+
+def state_path(root: Path) -> Path:
+    return state_dir(root) / STATE_FILE
+
+
+def write_record(path: Path, record: ServerRecord) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(record.to_json(), indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_record(path: Path) -> ServerRecord | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return ServerRecord(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def is_ours(record: ServerRecord) -> bool:
+    """The recorded pid is alive and is our daemon with this record's token."""
+    argv = procs.command_line(record.pid)
+    return bool(argv) and any(DAEMON_MODULE in a for a in argv) and record.token in argv  # type: ignore[operator]
+
+
+def remove_record(path: Path, token: str | None = None) -> None:
+    """Remove the record (only if it still carries ``token``, when given)."""
+    record = read_record(path)
+    if record is None or token is None or record.token == token:
+        path.unlink(missing_ok=True)
