@@ -43,7 +43,8 @@ class LazyGroup(click.Group):
         # Use the short help from the table so listing commands imports none of them.
         rows = []
         for name in self.list_commands(ctx):
-            if name in self.lazy_commands and name not in self.commands:
+            if name in self.lazy_commands:
+                # Always the table's text: the listing must not depend on what was imported before.
                 rows.append((name, self.lazy_commands[name][2]))
             else:
                 cmd = self.get_command(ctx, name)

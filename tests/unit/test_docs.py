@@ -8,7 +8,16 @@ from liftcli.docsync import ROOT, stale
 
 
 def test_generated_docs_are_current() -> None:
-    assert stale() == [], "docs are stale: run `python -m liftcli.docsync`"
+    import difflib
+
+    from liftcli.docsync import render
+
+    problems = []
+    for path in stale():
+        text = path.read_text()
+        diff = "".join(difflib.unified_diff(text.splitlines(True), render(text).splitlines(True), str(path), "now"))
+        problems.append(diff[:3000])
+    assert not problems, "docs are stale: run `python -m liftcli.docsync`\n" + "\n".join(problems)
 
 
 def test_every_diagnostic_code_is_documented() -> None:
