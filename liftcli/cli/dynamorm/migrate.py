@@ -1,0 +1,418 @@
+"""`lift dynamorm migrate`: apply a migration file safely, step by step, resumably."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from liftcli.cli.context import AppContext
+from liftcli.cli.options import format_option, shared_options
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from liftcli.dynamorm.apply import Event, Preflight
+    from liftcli.dynamorm.migration_file import MigrationFile
+    from liftcli.dynamorm.plan import Step
+    from liftcli.dynamorm.state import StateStore
+
+
+@click.command("migrate")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show every request that would be sent, and change nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Apply without asking for confirmation.")
+@click.option(
+    "--allow-destructive",
+    is_flag=True,
+    help="Allow destructive and replace steps (table replace, deletes, steps marked 'needs confirmation').",
+)
+@click.option("--resume", is_flag=True, help="Continue an interrupted or paused run from its state file.")
+@click.option(
+    "--manual-done",
+    is_flag=True,
+    help="Confirm that the manual steps this run reaches (cutover, switching readers) are done.",
+)
+@click.option(
+    "--copy-segments",
+    type=click.IntRange(1, 10),
+    default=4,
+    metavar="N",
+    show_default=True,
+    help="Parallel scan segments (threads) for item copies; a resumed copy must use the same number.",
+)
+@click.option(
+    "--copy-page-size",
+    type=click.IntRange(1, None),
+    default=None,
+    metavar="N",
+    help="Items per Scan page of a copy (default: 1 MB pages); smaller pages checkpoint more often.",
+)
+@format_option(("text", "json"), "text")
+@shared_options
+def migrate_command(
+    file: Path | None,
+    dry_run: bool,
+    yes: bool,
+    allow_destructive: bool,
+    resume: bool,
+    manual_done: bool,
+    copy_segments: int,
+    copy_page_size: int | None,
+    output_format: str,
+    **options: object,
+) -> None:
+    """Apply a migration file to DynamoDB, step by step.
+
+    FILE defaults to the oldest migration in migrations.directory that is not yet
+    applied to this environment and endpoint (with --resume: the oldest unfinished
+    one). A file whose checksum changed since it was generated is refused.
+
+    Before any change, each step is checked against the live tables: steps whose
+    result is already there are skipped, TTL cooldowns show when a step can run,
+    and a table that contradicts the plan stops the run. Progress is saved after
+    every step and every copied page, so Ctrl-C or a lost connection is continued
+    with --resume. Table replacements back up the old table, copy and verify every
+    item, and pause at the manual cutover step (continue with --resume --manual-done).
+
+    \b
+    Examples:
+      lift dynamorm migrate --dry-run
+      lift dynamorm migrate --env dev --yes
+      lift dynamorm migrate migrations/dynamorm/0002_orders-lsi.yaml --yes --allow-destructive
+      lift dynamorm migrate --resume --yes
+
+    Exits 0 when applied or paused at a manual step or cooldown, 1 when refused or
+    failed (state saved), 130 when interrupted (state saved).
+    """
+    from liftcli.aws_client import dynamodb_client
+    from liftcli.dynamorm.apply import ApplyOptions, apply_migration, detect_endpoint, gate, preflight
+    from liftcli.dynamorm.copy import CopyOptions
+    from liftcli.errors import MigrationError
+
+    app = AppContext.from_options(**options)
+    settings = app.settings
+    store = _store(app)
+    migration = _select(app, store, file, resume)
+    if migration is None:
+        return
+    client = dynamodb_client(settings)
+    kind = detect_endpoint(client, settings.endpoint_url, _tables(migration))
+    apply_options = ApplyOptions(
+        allow_destructive=allow_destructive,
+        protected=bool(settings.environment.get("protected")),
+        environment=settings.env_name,
+        resume=resume,
+        copy=CopyOptions(segments=copy_segments, page_size=copy_page_size),
+    )
+    checks = preflight(migration, client, store, endpoint_kind=kind, options=apply_options)
+    if dry_run:
+        refusal = None
+        try:
+            gate(migration, _remaining(migration, store), apply_options)
+        except MigrationError as exc:
+            refusal = exc.message
+        _print_dry_run(app, migration, store, checks, kind, apply_options, refusal, output_format)
+        return
+    gate(migration, _remaining(migration, store), apply_options)
+    _print_summary(app.err, migration, store, checks)
+    if not yes:
+        if not _interactive():
+            raise MigrationError(
+                f"migration {migration.id} needs confirmation, but stdin is not a terminal",
+                hint="Re-run with --yes to apply without asking (review it first with --dry-run).",
+            )
+        if not click.confirm(f"Apply migration {migration.id} to {_target_text(store)}?", err=True):
+            raise MigrationError("not applied: confirmation declined; nothing was changed")
+    renderer = _Renderer(app.err)
+    try:
+        with renderer:
+            result = apply_migration(
+                migration,
+                client,
+                store,
+                endpoint_kind=kind,
+                options=apply_options,
+                on_event=renderer,
+                confirm_manual=_manual_confirmer(manual_done, yes),
+            )
+    except KeyboardInterrupt:
+        app.err.print(
+            f"Progress saved in {store.run_path(migration.id)}; "
+            "continue with `lift dynamorm migrate --resume`.",
+            soft_wrap=True,
+        )
+        raise
+    if output_format == "json":
+        from liftcli.cli.output import print_json
+
+        print_json(app.out, result.to_dict())
+    if result.status == "paused":
+        app.err.print(f"Paused: {result.message}", soft_wrap=True)
+        if result.resume_at is not None:
+            app.err.print(f"Run `lift dynamorm migrate --resume` after {result.resume_at:%Y-%m-%d %H:%M}Z.")
+    else:
+        app.err.print(result.message[0].upper() + result.message[1:] + ".", soft_wrap=True)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _store(app: AppContext) -> StateStore:
+    from liftcli.dynamorm.state import StateStore, Target
+
+    settings = app.settings
+    endpoint = settings.endpoint_url or f"aws:{settings.region or 'us-east-1'}" + (
+        f":{settings.profile}" if settings.profile else ""
+    )
+    root = settings.root / str(settings.config.get("migrations.state_directory"))
+    return StateStore(root, Target(settings.env_name, endpoint))
+
+
+def _target_text(store: StateStore) -> str:
+    env = store.target.environment or "default"
+    return f"environment {env} at {store.target.endpoint}"
+
+
+def _select(app: AppContext, store: StateStore, file: Path | None, resume: bool) -> MigrationFile | None:
+    from liftcli.dynamorm.migration_file import migration_files, read_migration
+    from liftcli.errors import MigrationError
+
+    migration: MigrationFile | None = None
+    if file is not None:
+        migration = read_migration(file if file.is_absolute() else app.cwd / file)
+    else:
+        directory = app.settings.root / str(app.settings.config.get("migrations.directory"))
+        files = migration_files(directory)
+        if resume:
+            unfinished = set(store.unfinished_runs())
+            for path in files:
+                candidate = read_migration(path)
+                if candidate.id in unfinished:
+                    migration = candidate
+                    break
+            if migration is None:
+                raise MigrationError(
+                    f"nothing to resume: no unfinished migration for {_target_text(store)}",
+                    hint="Run without --resume to apply the next pending migration.",
+                )
+        else:
+            applied = store.applied_ids()
+            for path in files:
+                candidate = read_migration(path)
+                if candidate.id not in applied:
+                    migration = candidate
+                    break
+            if migration is None:
+                app.err.print(
+                    f"Nothing to apply: every migration in {directory} is applied to {_target_text(store)}.",
+                    soft_wrap=True,
+                )
+                return None
+    env = app.settings.env_name
+    if migration.environment and env and migration.environment != env:
+        raise MigrationError(
+            f"migration {migration.id} was generated for environment {migration.environment}, not {env}",
+            hint=f"Apply it with --env {migration.environment}, or generate a migration for {env}.",
+        )
+    return migration
+
+
+def _remaining(migration: MigrationFile, store: StateStore) -> list[Step]:
+    run = store.load_run(migration.id)
+    if run is None:
+        return list(migration.plan.steps)
+    return [s for s in migration.plan.steps if run.step_status(s.id) not in ("done", "skipped")]
+
+
+def _tables(migration: MigrationFile) -> list[str]:
+    names = set()
+    for step in migration.plan.steps:
+        names.add(step.table)
+        for call in step.calls:
+            for key in ("TableName", "SourceTableName", "TargetTableName"):
+                if key in call.request:
+                    names.add(str(call.request[key]))
+    return sorted(names)
+
+
+def _interactive() -> bool:
+    """Prompts only when stdin is a terminal; otherwise the flag (--yes) is required."""
+    return sys.stdin.isatty()
+
+
+def _manual_confirmer(manual_done: bool, yes: bool) -> Any:
+    if manual_done:
+        return lambda step: True
+    if yes or not _interactive():
+        return None
+
+    def ask(step: Step) -> bool:
+        click.echo(f"Step {step.id} is a manual action: {step.title}\n  {step.why}", err=True)
+        return click.confirm("Is it done?", default=False, err=True)
+
+    return ask
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering
+# --------------------------------------------------------------------------------------------
+
+
+def _dry_run_document(
+    migration: MigrationFile,
+    store: StateStore,
+    checks: Preflight,
+    kind: str,
+    options: Any,
+    refusal: str | None,
+) -> dict[str, Any]:
+    from liftcli.dynamorm.apply import expanded_calls
+
+    by_step = {c.step.id: c for c in checks.checks}
+    steps = []
+    for step in migration.plan.steps:
+        calls = expanded_calls(step, endpoint_kind=kind, copy=options.copy, backups=store.backups_directory())
+        steps.append(
+            {
+                "id": step.id,
+                "title": step.title,
+                "class": step.step_class,
+                "rules": list(step.rules),
+                "requires_confirmation": step.requires_confirmation,
+                "manual": step.manual,
+                "preflight": by_step[step.id].to_dict(),
+                "requests": [c.to_dict() for c in calls],
+                "wait": None if step.wait is None else step.wait.to_dict(),
+            }
+        )
+    return {
+        "migration": migration.id,
+        "name": migration.name,
+        "environment": store.target.environment,
+        "endpoint": store.target.endpoint,
+        "endpoint_kind": kind,
+        "refused": refusal,
+        "steps": steps,
+    }
+
+
+def _print_dry_run(
+    app: AppContext,
+    migration: MigrationFile,
+    store: StateStore,
+    checks: Preflight,
+    kind: str,
+    options: Any,
+    refusal: str | None,
+    output_format: str,
+) -> None:
+    from liftcli.cli.output import print_json, print_text
+
+    document = _dry_run_document(migration, store, checks, kind, options, refusal)
+    if output_format == "json":
+        print_json(app.out, document)
+        return
+    lines = [
+        f"Migration {migration.id}: {migration.name}",
+        f"Target: {_target_text(store)} ({kind})",
+        "Dry run: nothing is sent except the Describe* calls of the preflight.",
+        "",
+    ]
+    for step in document["steps"]:
+        pre = step["preflight"]
+        flags = (
+            " [needs --allow-destructive]"
+            if step["class"] in ("destructive", "replace") or step["requires_confirmation"]
+            else ""
+        )
+        lines.append(f"{step['id']} [{step['class']}] {step['title']}{flags}")
+        lines.append(f"    preflight: {pre['status']}" + (f" - {pre['message']}" if pre["message"] else ""))
+        for request in step["requests"]:
+            body = json.dumps(request["request"], sort_keys=True, separators=(", ", ": "), default=str)
+            lines.append(f"    {request['operation']} {body}")
+        if step["wait"]:
+            wait = step["wait"]
+            subject = wait["table"] + (f"/{wait['index']}" if wait["index"] else "")
+            lines.append(f"    then wait: {wait['kind']} {subject}")
+    if refusal:
+        lines += ["", f"Would be refused: {refusal}"]
+    print_text(app.out, "\n".join(lines))
+
+
+def _print_summary(console: Console, migration: MigrationFile, store: StateStore, checks: Preflight) -> None:
+    from rich.markup import escape
+
+    console.print(
+        f"Migration {migration.id}: {escape(migration.name)} -> {escape(_target_text(store))}", soft_wrap=True
+    )
+    for check in checks.checks:
+        console.print(f"  {check.step.id} {check.status:<8} {escape(check.message)}", soft_wrap=True)
+
+
+class _Renderer:
+    """Engine events -> rich Progress on a terminal, plain throttled lines otherwise."""
+
+    PLAIN_INTERVAL = 2.0
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.tty = console.is_terminal
+        self.progress: Any = None
+        self.tasks: dict[str, Any] = {}
+        self.last_plain: dict[str, float] = {}
+
+    def __enter__(self) -> _Renderer:
+        if self.tty:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=False,
+            )
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def __call__(self, event: Event) -> None:
+        if event.kind in ("preflight", "paused", "done"):
+            return  # shown by the summary before and the result line after the run
+        if event.kind == "copy-progress":
+            self._copy(event)
+            return
+        if event.kind == "wait" and not self._due(f"wait:{event.step_id}"):
+            return
+        from rich.markup import escape
+
+        self.console.print(escape(event.message), soft_wrap=True)
+
+    def _due(self, key: str) -> bool:
+        now = time.monotonic()
+        if now - self.last_plain.get(key, -1e9) >= self.PLAIN_INTERVAL:
+            self.last_plain[key] = now
+            return True
+        return False
+
+    def _copy(self, event: Event) -> None:
+        key = str(event.step_id)
+        total = max(event.total or 0, event.done or 0) or None
+        if self.progress is not None:
+            if key not in self.tasks:
+                self.tasks[key] = self.progress.add_task(event.message, total=total)
+            self.progress.update(self.tasks[key], completed=event.done or 0, total=total)
+            return
+        finished = total is not None and event.done == total
+        if finished or self._due(f"copy:{key}"):
+            of = f"/{total}" if total else ""
+            self.console.print(f"{event.message}: {event.done}{of} items", soft_wrap=True)

@@ -1,0 +1,176 @@
+"""`lift dynamorm migrate`: file selection, confirmation, checksum, dry run, flags (in-process moto)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from click.testing import CliRunner
+
+from liftcli.cli import lift_group
+from liftcli.dynamorm.migration_file import render_migration
+from liftcli.dynamorm.model import Index, KeyAttribute
+from liftcli.dynamorm.ops import CreateGlobalIndex, Op, ReplaceTable
+from liftcli.dynamorm.plan import plan
+from liftcli.dynamorm.spec import TableSpec
+from liftcli.dynamorm.state import StateStore, Target
+
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+PK = KeyAttribute("pk", "S")
+ORDERS = TableSpec("orders", PK, billing_mode="PAY_PER_REQUEST")
+GSI = Index("byStatus", "GSI", KeyAttribute("status", "S"))
+
+
+@pytest.fixture
+def aws(project: Path) -> Iterator[Any]:
+    from moto import mock_aws
+
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName="orders",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield client
+
+
+def write(project: Path, migration_id: str, ops: list[Op], environment: str | None = None) -> Path:
+    text = render_migration(
+        plan(ops, now=NOW, actual={"orders": ORDERS}),
+        migration_id=migration_id,
+        name="change",
+        created_at=NOW,
+        desired_specs={},
+        environment=environment,
+    )
+    path = project / "migrations" / "dynamorm" / f"{migration_id}_change.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def migrate(*args: str, stdin: str | None = None) -> Any:
+    return CliRunner().invoke(lift_group, ["dynamorm", "migrate", *args], input=stdin)
+
+
+def gsis(client: Any) -> list[str]:
+    return [
+        g["IndexName"]
+        for g in client.describe_table(TableName="orders")["Table"].get("GlobalSecondaryIndexes", [])
+    ]
+
+
+def test_without_yes_and_without_a_terminal_it_refuses_naming_yes(aws: Any, project: Path) -> None:
+    write(project, "0001", [CreateGlobalIndex("orders", GSI)])
+    result = migrate()
+    assert result.exit_code == 1
+    assert "stdin is not a terminal" in result.stderr and "--yes" in result.stderr
+    assert gsis(aws) == []
+
+
+def test_applies_the_oldest_pending_migration_then_the_next(aws: Any, project: Path) -> None:
+    write(project, "0001", [CreateGlobalIndex("orders", GSI)])
+    write(project, "0002", [CreateGlobalIndex("orders", Index("byDay", "GSI", KeyAttribute("day", "S")))])
+    first = migrate("--yes")
+    assert first.exit_code == 0, first.output
+    assert "Migration 0001 applied" in first.stderr
+    assert gsis(aws) == ["byStatus"]
+    second = migrate("--yes", "--format", "json")
+    assert second.exit_code == 0, second.output
+    assert json.loads(second.stdout)["migration"] == "0002"
+    assert sorted(gsis(aws)) == ["byDay", "byStatus"]
+    assert "Nothing to apply" in migrate("--yes").stderr
+    store = StateStore(project / ".lift" / "dynamorm", Target(None, "aws:us-east-1"))
+    assert [e["id"] for e in store.applied()] == ["0001", "0002"]
+
+
+def test_edited_migration_file_is_refused(aws: Any, project: Path) -> None:
+    path = write(project, "0001", [CreateGlobalIndex("orders", GSI)])
+    path.write_text(path.read_text(encoding="utf-8").replace("byStatus", "byState"), encoding="utf-8")
+    result = migrate("--yes", str(path))
+    assert result.exit_code == 1
+    assert "checksum mismatch" in result.stderr
+    assert gsis(aws) == []
+
+
+def test_dry_run_prints_every_request_and_changes_nothing(aws: Any, project: Path) -> None:
+    write(project, "0001", [CreateGlobalIndex("orders", GSI)])
+    result = migrate("--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "001 [in-place] create GSI byStatus on orders" in result.stdout
+    assert "preflight: run" in result.stdout
+    assert 'UpdateTable {"AttributeDefinitions": ' in result.stdout
+    assert "then wait: index-active orders/byStatus" in result.stdout
+    assert gsis(aws) == []
+
+
+def test_dry_run_of_a_replace_says_it_would_be_refused(aws: Any, project: Path) -> None:
+    new = TableSpec("orders-v2", PK, KeyAttribute("sk", "S"), billing_mode="PAY_PER_REQUEST")
+    write(project, "0001", [ReplaceTable(ORDERS, new, ("DM-K002",))])
+    result = migrate("--dry-run", "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert "--allow-destructive" in document["refused"]
+    operations = [r["operation"] for s in document["steps"] for r in s["requests"]]
+    assert operations == [
+        "CreateBackup",
+        "CreateTable",
+        "Scan",
+        "BatchWriteItem",
+        "Scan",
+        "Scan",
+        "lift:CompareDigests",
+        "DeleteTable",
+    ]
+
+
+def test_resume_without_an_unfinished_run_is_an_error(aws: Any, project: Path) -> None:
+    write(project, "0001", [CreateGlobalIndex("orders", GSI)])
+    result = migrate("--resume", "--yes")
+    assert result.exit_code == 1
+    assert "nothing to resume" in result.stderr
+
+
+def test_migration_for_another_environment_is_refused(aws: Any, project: Path) -> None:
+    (project / "lift.yaml").write_text(
+        "dynamorm:\n  environments:\n    dev: {}\n    prod: {}\n", encoding="utf-8"
+    )
+    write(project, "0001", [CreateGlobalIndex("orders", GSI)], environment="dev")
+    result = migrate("--env", "prod", "--yes")
+    assert result.exit_code == 1
+    assert "generated for environment dev, not prod" in result.stderr
+
+
+def test_paused_replace_continues_with_resume_and_manual_done(aws: Any, project: Path) -> None:
+    aws.put_item(TableName="orders", Item={"pk": {"S": "a"}, "sk": {"S": "1"}})
+    new = TableSpec("orders-v2", PK, KeyAttribute("sk", "S"), billing_mode="PAY_PER_REQUEST")
+    write(project, "0001", [ReplaceTable(ORDERS, new, ("DM-K002",))])
+    paused = migrate("--yes", "--allow-destructive")
+    assert paused.exit_code == 0, paused.output
+    assert "--resume --manual-done" in paused.stderr
+    again = migrate("--yes", "--allow-destructive")
+    assert again.exit_code == 1 and "--resume" in again.stderr
+    done = migrate("--yes", "--allow-destructive", "--resume", "--manual-done")
+    assert done.exit_code == 0, done.output
+    assert aws.list_tables()["TableNames"] == ["orders-v2"]
+
+
+@pytest.mark.parametrize(("answer", "code", "created"), [("y\n", 0, ["byStatus"]), ("n\n", 1, [])])
+def test_on_a_terminal_it_asks(
+    aws: Any, project: Path, monkeypatch: pytest.MonkeyPatch, answer: str, code: int, created: list[str]
+) -> None:
+    import liftcli.cli.dynamorm.migrate as command
+
+    monkeypatch.setattr(command, "_interactive", lambda: True)
+    write(project, "0001", [CreateGlobalIndex("orders", GSI)])
+    result = migrate(stdin=answer)
+    assert result.exit_code == code, result.output
+    assert "Apply migration 0001 to environment default at aws:us-east-1?" in result.stderr
+    assert gsis(aws) == created
