@@ -56,6 +56,19 @@ def dynamodb_client(settings: Settings, *, max_attempts: int = 5) -> Any:
         return session.client("dynamodb", **kwargs)
 
 
+def list_tables(client: Any) -> list[str]:
+    """Every table name the client's account/endpoint has (all ListTables pages)."""
+    names: list[str] = []
+    kwargs: dict[str, Any] = {}
+    while True:
+        page = client.list_tables(**kwargs)
+        names.extend(page.get("TableNames", []))
+        last = page.get("LastEvaluatedTableName")
+        if not last:
+            return names
+        kwargs = {"ExclusiveStartTableName": last}
+
+
 @contextmanager
 def aws_errors(doing: str) -> Iterator[None]:
     """Turn botocore exceptions raised inside the block into AwsError with a fix."""

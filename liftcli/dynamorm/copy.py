@@ -30,9 +30,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import random
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -43,6 +41,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from liftcli.errors import AwsError, MigrationError
+from liftcli.fsutil import atomic_writer
 
 #: Error codes meaning "slow down": retried with exponential backoff and full jitter.
 THROTTLE_CODES = frozenset(
@@ -433,23 +432,11 @@ def export_jsonl(
     """
     retry = retry or RetryPolicy()
     stop = stop or threading.Event()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     count = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            for item in scan_items(client, table, retry=retry, stop=stop, sleep=sleep):
-                handle.write(json.dumps(canonical_item(item), sort_keys=True, ensure_ascii=False) + "\n")
-                count += 1
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_writer(path) as handle:
+        for item in scan_items(client, table, retry=retry, stop=stop, sleep=sleep):
+            handle.write(json.dumps(canonical_item(item), sort_keys=True, ensure_ascii=False) + "\n")
+            count += 1
     return count
 
 

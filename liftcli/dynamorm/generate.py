@@ -5,8 +5,6 @@ desired (models) -> actual (DescribeTable & co) -> diff -> plan -> migration fil
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +19,7 @@ from liftcli.dynamorm.project import Project
 from liftcli.dynamorm.spec import TableSpec
 from liftcli.dynamorm.validate import desired_specs, fetch_actual
 from liftcli.errors import FileConflictError, MigrationError
+from liftcli.fsutil import atomic_writer
 
 
 @dataclass(frozen=True)
@@ -89,11 +88,8 @@ def write_migration(
     text = render_migration(planned.plan, migration_id=migration_id, name=name or default_name(planned.plan),
                             created_at=now, desired_specs=planned.desired, environment=environment)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".migration-", suffix=".tmp", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with atomic_writer(path) as handle:
             handle.write(text)
-        os.replace(tmp, path)
     except OSError as exc:
         raise MigrationError(f"cannot write {path}: {exc.strerror or exc}",
                              hint="Check the directory exists and is writable (migrations.directory).") from None

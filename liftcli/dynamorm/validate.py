@@ -191,6 +191,8 @@ def fetch_actual(
     """Describe every named table concurrently (bounded); optionally every table in the account."""
     from liftcli.dynamorm.introspect import fetch_table_spec
 
+    from liftcli.aws_client import list_tables
+
     wanted = sorted(set(names))
     if include_unmanaged:
         wanted = sorted(set(wanted) | set(list_tables(client)))
@@ -200,18 +202,6 @@ def fetch_actual(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="describe") as pool:
         results = list(pool.map(lambda name: fetch_table_spec(client, name, endpoint_kind), wanted))
     return dict(zip(wanted, results, strict=True))
-
-
-def list_tables(client: Any) -> list[str]:
-    names: list[str] = []
-    kwargs: dict[str, Any] = {}
-    while True:
-        page = client.list_tables(**kwargs)
-        names.extend(page.get("TableNames", []))
-        last = page.get("LastEvaluatedTableName")
-        if not last:
-            return names
-        kwargs = {"ExclusiveStartTableName": last}
 
 
 def validate_endpoint(
