@@ -103,7 +103,7 @@ def run(files: int) -> list[Result]:
             details={"samples": parse_samples, "grep_samples": grep_samples, "models": count},
         ),
         Result(
-            name=f"`lift dynamorm inspect --format json` on the same tree (whole process)",
+            name="`lift dynamorm inspect --format json` on the same tree (whole process)",
             metric="s",
             value=cli_time,
             baseline_name="grep -r",

@@ -362,7 +362,7 @@ def validate_block(
                 out_entries[name] = walk(section.entry, entry, join_path(dotted, name))
             return out_entries
         out: dict[str, Any] = {}
-        for name, item in value.items():
+        for name in value:
             child = join_path(dotted, str(name))
             if name not in section.keys:
                 suggestion = _suggest(str(name), list(section.keys))

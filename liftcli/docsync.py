@@ -18,7 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 def _generators() -> dict[str, Callable[[], str]]:
     from liftcli.config import reference_markdown as config_reference
     from liftcli.dynamorm.diagnostics import reference_markdown as diagnostics_reference
-
     from liftcli.dynamorm.validate import rules_markdown
 
     generators: dict[str, Callable[[], str]] = {

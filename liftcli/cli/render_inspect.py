@@ -41,7 +41,7 @@ def render_model(console: Console, model: Model) -> None:
         if idx.projection.non_key_attributes:
             projection += " " + ",".join(idx.projection.non_key_attributes)
         console.print(f"  {idx.kind.lower()}         {escape(idx.name)}: {escape(line)}   projection {projection}")
-    console.print(f"  billing     PAY_PER_REQUEST")
+    console.print("  billing     PAY_PER_REQUEST")
     console.print(f"  ttl         {escape(model.ttl_attribute) if model.ttl_attribute else '-'}")
     go = model.language == "go"
     grid = Table(box=None, show_header=True, header_style="dim", pad_edge=False, padding=(0, 2, 0, 0))

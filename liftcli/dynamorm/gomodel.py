@@ -15,8 +15,8 @@ from pathlib import Path
 
 from liftcli.dynamorm import naming as naming_rules
 from liftcli.dynamorm.diagnostics import hint_for
-from liftcli.dynamorm.goparse import GoField, GoFile, GoMethod, GoStruct, GoType, parse_go_source
 from liftcli.dynamorm.gomod import DYNAMORM_MODULE, TABLETHEORY_MODULE, GoMod, find_go_mod
+from liftcli.dynamorm.goparse import GoField, GoFile, GoMethod, GoStruct, GoType, parse_go_source
 from liftcli.dynamorm.model import (
     Attribute,
     Diagnostic,
@@ -418,7 +418,6 @@ class ModelBuilder:
         if not is_exported(type_name):
             return []  # unexported embedded type: the field is unexported, DynamORM skips it
         target_pkg: GoPackage | None = pkg
-        target_file = file
         if t.kind == "qualified":
             import_path = file.imports.get(t.package or "")
             if import_path == "time":

@@ -189,9 +189,8 @@ def fetch_actual(
     include_unmanaged: bool = False,
 ) -> dict[str, TableSpec | None]:
     """Describe every named table concurrently (bounded); optionally every table in the account."""
-    from liftcli.dynamorm.introspect import fetch_table_spec
-
     from liftcli.aws_client import list_tables
+    from liftcli.dynamorm.introspect import fetch_table_spec
 
     wanted = sorted(set(names))
     if include_unmanaged:

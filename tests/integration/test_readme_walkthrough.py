@@ -85,7 +85,7 @@ def test_walkthrough_runs(tmp_path: Path) -> None:
 def test_readme_main_job_command(tmp_path: Path) -> None:
     """The README's first set-up command, minus the install (the test run has it installed)."""
     text = README.read_text()
-    line = next(l for l in text.splitlines() if l.startswith("python3 -m venv .venv && .venv/bin/pip install . &&"))
+    line = next(row for row in text.splitlines() if row.startswith("python3 -m venv .venv && .venv/bin/pip install . &&"))
     job = line.split("&& cd examples/billing && ", 1)[1]
     bindir = Path(sys.executable).parent
     job = job.replace("../../.venv/bin/", f"{bindir}/")

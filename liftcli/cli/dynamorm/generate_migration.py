@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import click
 
 from liftcli.cli.context import AppContext
@@ -48,7 +50,7 @@ def generate_migration_command(
       lift dynamorm generate-migration --endpoint-url http://127.0.0.1:8000 --format json
     Then apply it with `lift dynamorm migrate`.
     """
-    from datetime import datetime, timezone
+    from datetime import datetime
     from pathlib import Path
 
     from liftcli.aws_client import aws_errors, dynamodb_client
@@ -74,7 +76,7 @@ def generate_migration_command(
         ignore_settings=tuple(ignore["settings"]),
         ignore_rules=tuple(ignore["rules"]),
     )
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     client = dynamodb_client(settings)
     where = settings.endpoint_url or f"AWS {settings.region or 'us-east-1'}"
     ttl_changes = _ttl_history(settings)
