@@ -25,6 +25,12 @@ Public API::
 * ``create_tables(client, models, *, table_prefix=None, env_overrides=None,
   replace_existing=False) -> list[CreatedTable]``: DynamORM's CreateTable request per table
   (models sharing a table create it once), waits ACTIVE, enables TTL where a model has one.
+  ``replace_existing`` resets instead: identical tables are kept and emptied, others recreated
+  (``liftcli.local.tables.prepare_tables``, which takes the JSON-safe ``table_requests(plan)``).
+* ``LocalServer.client()``: a boto3 client; for the embedded server its calls from this process
+  skip the loopback socket (``server.in_process``).
+* Background servers (``liftcli.local.daemon``) serve a control channel
+  (``liftcli.local.control``): health and table/seed preparation without boto3 in the caller.
 * ``seed(client, models, paths, table_names=None) -> {table: count}``: validates every item
   against its model first, then writes.
 * ``install(source="npm"|"aws", ...)`` / ``find_installation()`` in ``liftcli.local.install``.
@@ -33,11 +39,27 @@ Public API::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from liftcli.local.client import client_for, is_healthy
 from liftcli.local.seed import SeedError, seed
-from liftcli.local.server import LocalServer, choose_backend, start_server
 from liftcli.local.spec import ServerSpec, client_environment, spec_from_settings
 from liftcli.local.tables import CreatedTable, create_tables, delete_tables, truncate_tables
+
+if TYPE_CHECKING:
+    from liftcli.local.server import LocalServer, choose_backend, start_server
+
+# liftcli.local.server pulls in the backends (subprocess management, zipfile, logging...): it is
+# imported on first use, so `test --reuse` (liftcli.local.runner) does not pay for it.
+_LAZY = {"LocalServer", "choose_backend", "start_server"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from liftcli.local import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module 'liftcli.local' has no attribute {name!r}")
 
 __all__ = [
     "CreatedTable",

@@ -45,3 +45,30 @@ def is_healthy(endpoint: str, region: str = DEFAULT_REGION, client: Any = None) 
     except (BotoCoreError, ClientError, OSError):
         return False
     return True
+
+
+def answers_list_tables(endpoint: str, region: str = DEFAULT_REGION, *, timeout: float = 5.0) -> bool:
+    """True when ``endpoint`` answers a ListTables call, sent without boto3 (local servers do not
+    check signatures, only the credential scope, which names the region)."""
+    import http.client
+    import json
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(endpoint)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=timeout)
+    headers = {
+        "Content-Type": "application/x-amz-json-1.0",
+        "X-Amz-Target": "DynamoDB_20120810.ListTables",
+        "X-Amz-Date": "20240101T000000Z",
+        "Authorization": f"AWS4-HMAC-SHA256 Credential={DUMMY_ACCESS_KEY_ID}/20240101/{region}/dynamodb/aws4_request, "
+                         "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=" + "0" * 64,
+    }
+    try:
+        conn.request("POST", "/", body=b'{"Limit": 1}', headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        return response.status == 200 and "TableNames" in json.loads(body or b"{}")
+    except (OSError, ValueError, http.client.HTTPException):
+        return False
+    finally:
+        conn.close()

@@ -4,6 +4,9 @@
 :func:`liftcli.local.server.start_server`, records it in PATH, and waits for SIGTERM/SIGHUP/
 SIGINT; then it stops the server and removes the record. Its JVM child is tied to it with
 PDEATHSIG, so even a SIGKILL of the daemon leaves no JVM behind.
+
+It also serves the control channel (:mod:`liftcli.local.control`, recorded in PATH) through which
+``test --reuse`` has it prepare tables and seeds with its already-loaded boto3 client.
 """
 
 from __future__ import annotations
@@ -21,7 +24,14 @@ from pathlib import Path
 from liftcli.errors import LiftError, LocalServerError
 from liftcli.local import procs
 from liftcli.local.spec import ServerSpec
-from liftcli.local.state import DAEMON_MODULE, ServerRecord, read_record, remove_record, write_record
+from liftcli.local.state import (  # noqa: F401 - is_alive_daemon is part of this module's API
+    DAEMON_MODULE,
+    ServerRecord,
+    is_alive_daemon,
+    read_record,
+    remove_record,
+    write_record,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,19 +40,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", required=True)
     parser.add_argument("--spec", required=True)
     args = parser.parse_args(argv)
+    from liftcli.local.control import ControlServer
     from liftcli.local.server import start_server
 
     spec = ServerSpec.from_json(json.loads(args.spec))
     log = args.state.with_suffix(".log")
+    control: ControlServer | None = None
     try:
         with procs.terminate_on_signals():
             signal.signal(signal.SIGINT, signal.default_int_handler)
             with start_server(spec, on_event=lambda m: print(m, flush=True)) as server:
+                control = ControlServer(server.client()).start()
                 write_record(args.state, ServerRecord(
                     pid=os.getpid(), token=args.token, backend=server.backend, reason=server.reason,
                     endpoint=server.endpoint, region=server.region, started_at=server.started_at,
                     log=str(log), server_pid=server.pid if server.pid != os.getpid() else None,
                     persist=str(spec.persist) if spec.persist else None,
+                    control=control.url, control_key=control.key,
                 ))
                 print(f"ready {server.endpoint}", flush=True)
                 while server.alive():
@@ -55,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Error: {exc.message}" + (f"\nHint: {exc.hint}" if exc.hint else ""), flush=True)
         return 1
     finally:
+        if control is not None:
+            control.close()
         remove_record(args.state, args.token)
 
 
@@ -97,12 +113,6 @@ def stop_background(state: Path) -> ServerRecord | None:
         procs.kill_verified(record.pid, record.token, timeout=15)
     remove_record(state, record.token)
     return record
-
-
-def is_alive_daemon(record: ServerRecord) -> bool:
-    from liftcli.local.state import is_ours
-
-    return procs.pid_alive(record.pid) and is_ours(record)
 
 
 if __name__ == "__main__":

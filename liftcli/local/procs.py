@@ -136,7 +136,8 @@ def tail(path: Path, lines: int = 40) -> str:
         with open(path, "rb") as f:
             f.seek(0, os.SEEK_END)
             f.seek(max(0, f.tell() - 64 * 1024))
-            text = f.read().decode(errors="replace")
+            # Bounded: a log that is a device (a symlink to /dev/full or /dev/zero) never ends.
+            text = f.read(64 * 1024).decode(errors="replace")
     except OSError:
         return ""
     return "\n".join(text.splitlines()[-lines:])

@@ -15,11 +15,12 @@ from urllib.parse import urlparse
 from liftcli.errors import LiftError, LocalServerError, UsageError
 from liftcli.local import procs
 from liftcli.local.spec import ServerSpec, client_environment
-from liftcli.local.tables import CreatedTable, create_tables, plan_tables
+from liftcli.local.tables import CreatedTable, plan_tables
 
 if TYPE_CHECKING:
     from liftcli.dynamorm.model import Model
     from liftcli.local.seed import SeedPlan
+    from liftcli.local.state import ServerRecord
 
 OnEvent = Callable[[str], None]
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]", "host.docker.internal")
@@ -71,6 +72,8 @@ class _Server:
     reason: str
     stop: Callable[[], None] | None  # None: not ours to stop (kept, reused or external)
     reused: bool = False
+    control: tuple[str, str] | None = None  # (url, key) of the daemon's control channel
+    make_client: Callable[[], Any] | None = None  # LocalServer.client of a server we started
 
 
 def command_environment(
@@ -87,30 +90,55 @@ def command_environment(
     return env
 
 
-def run_tests(request: TestRequest, models: Sequence[Model], *, on_event: OnEvent | None = None) -> TestSummary:
+def run_tests(request: TestRequest, models: Sequence[Model] | Callable[[], Sequence[Model]], *,
+              on_event: OnEvent | None = None) -> TestSummary:
     """Run ``request.command`` against a local server with the models' tables; never raises
-    for a failing command (its exit code is in the summary)."""
+    for a failing command (its exit code is in the summary).
+
+    ``models`` may be a function that loads them: it is then called while a fresh server starts.
+    """
     say = on_event or (lambda _m: None)
     if not request.command:
         raise UsageError("no command to run", hint="Pass one after `--`, or set test.command in lift.yaml.")
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     env_overrides = dict(request.environ or os.environ)
-    planned = plan_tables(models, table_prefix=request.table_prefix, env_overrides=env_overrides)
-    seeds = _validated_seeds(request, models, planned)  # before anything starts or is written
-    server = _acquire_server(request, say)
+    prepared: list[Any] = []
+
+    def plan() -> None:
+        loaded = list(models() if callable(models) else models)
+        planned = plan_tables(loaded, table_prefix=request.table_prefix, env_overrides=env_overrides)
+        prepared[:] = [planned, _validated_seeds(request, loaded, planned)]
+
+    fresh = not (request.endpoint_url or request.reuse or request.keep)
+    if not fresh:
+        plan()  # before anything starts or is written
+    # A fresh server: the models are read and the seeds validated while it starts (a JVM takes
+    # ~1 s); a problem stops it again before any table is written.
+    server = _acquire_server(request, say, while_starting=plan if fresh else None)
+    planned, seeds = prepared
     timings["server"] = time.perf_counter() - t0
     try:
-        from liftcli.local.client import client_for
+        reset = server.reused or request.endpoint_url is not None
+        mark = time.perf_counter()
+        done = _prepare_in_daemon(server, planned, seeds, reset, say) if server.control else None
+        if done is not None:
+            seeded = done.get("seeded") or {}
+            daemon_timings = done.get("timings") or {}
+            timings["tables"] = float(daemon_timings.get("tables", time.perf_counter() - mark))
+            timings["seed"] = float(daemon_timings.get("seed", 0.0))
+        else:
+            from liftcli.local.client import client_for
+            from liftcli.local.tables import MAX_PARALLEL, is_in_process, prepare_tables, table_requests
 
-        client = client_for(server.endpoint, server.region)
-        mark = time.perf_counter()
-        tables = create_tables(client, models, table_prefix=request.table_prefix, env_overrides=env_overrides,
-                               replace_existing=server.reused or request.endpoint_url is not None)
-        timings["tables"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        seeded = _write_seeds(client, seeds)
-        timings["seed"] = time.perf_counter() - mark
+            client = server.make_client() if server.make_client else client_for(server.endpoint, server.region)
+            prepare_tables(client, table_requests(planned), reset=reset,
+                           workers=1 if is_in_process(client) else MAX_PARALLEL)
+            timings["tables"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+            seeded = _write_seeds(client, seeds)
+            timings["seed"] = time.perf_counter() - mark
+        tables = [table for _, table in planned]
         env = command_environment(server.endpoint, server.region, tables, request.environ)
         timings["until_command"] = time.perf_counter() - t0
         mark = time.perf_counter()
@@ -133,6 +161,27 @@ def _validated_seeds(request: TestRequest, models: Sequence[Model], planned: Seq
     return load_seeds(request.seeds, models, names)
 
 
+def _prepare_in_daemon(server: _Server, planned: Sequence[Any], seeds: SeedPlan | None, reset: bool,
+                       say: OnEvent) -> dict[str, Any] | None:
+    """Tables and seeds through the background daemon's control channel (no boto3 here);
+    None when the channel is not usable, so the caller does it in this process."""
+    from liftcli.local import control
+    from liftcli.local.tables import table_requests
+
+    assert server.control is not None
+    url, key = server.control
+    items = None
+    if seeds is not None:
+        from liftcli.local.seed import items_by_table
+
+        items = items_by_table(seeds)
+    try:
+        return control.prepare(url, key, table_requests(planned), reset=reset, seeds=items)
+    except control.ControlUnavailable as exc:
+        say(f"note: {exc}; preparing the tables in this process")
+        return None
+
+
 def _write_seeds(client: Any, plan: SeedPlan | None) -> dict[str, int]:
     if plan is None:
         return {}
@@ -141,7 +190,7 @@ def _write_seeds(client: Any, plan: SeedPlan | None) -> dict[str, int]:
     return write_seeds(client, plan)
 
 
-def _acquire_server(request: TestRequest, say: OnEvent) -> _Server:
+def _acquire_server(request: TestRequest, say: OnEvent, *, while_starting: Callable[[], None] | None = None) -> _Server:
     spec = request.server
     if request.endpoint_url:
         _check_loopback(request.endpoint_url)
@@ -155,29 +204,53 @@ def _acquire_server(request: TestRequest, say: OnEvent) -> _Server:
         return _background_server(request, say)
     from liftcli.local.server import start_server
 
-    server = start_server(spec, on_event=say)
-    return _Server(server.endpoint, server.region, server.backend, server.reason, server.stop)
+    server = start_server(spec, on_event=say, while_starting=while_starting)
+    return _Server(server.endpoint, server.region, server.backend, server.reason, server.stop,
+                   make_client=server.client)
 
 
 def _background_server(request: TestRequest, say: OnEvent) -> _Server:
-    from liftcli.local.client import is_healthy
-    from liftcli.local.daemon import is_alive_daemon, start_background
-    from liftcli.local.state import read_record
+    from liftcli.local.state import is_alive_daemon, read_record
 
     if request.state_file is None:
         raise UsageError("--keep and --reuse need a project directory to record the server in")
     record = read_record(request.state_file)
-    if record is not None and is_alive_daemon(record) and is_healthy(record.endpoint, record.region):
-        if not request.reuse:
-            raise LocalServerError(
-                f"a kept server is already running at {record.endpoint}",
-                hint="Add --reuse to use it, or stop it with `lift dynamorm local stop`.",
-            )
-        say(f"reusing the {record.backend} server at {record.endpoint} (pid {record.pid})")
-        return _Server(record.endpoint, record.region, record.backend, "reused", None, reused=True)
+    if record is not None and is_alive_daemon(record):
+        healthy, control = _record_health(record)
+        if healthy:
+            if not request.reuse:
+                raise LocalServerError(
+                    f"a kept server is already running at {record.endpoint}",
+                    hint="Add --reuse to use it, or stop it with `lift dynamorm local stop`.",
+                )
+            say(f"reusing the {record.backend} server at {record.endpoint} (pid {record.pid})")
+            return _Server(record.endpoint, record.region, record.backend, "reused", None, reused=True,
+                           control=control)
+    from liftcli.local.daemon import start_background
+
     record = start_background(request.server, request.state_file)
     say(f"backend: {record.backend} ({record.reason}); kept running in the background (pid {record.pid})")
-    return _Server(record.endpoint, record.region, record.backend, record.reason, None)
+    return _Server(record.endpoint, record.region, record.backend, record.reason, None, control=_control(record))
+
+
+def _control(record: ServerRecord) -> tuple[str, str] | None:
+    return (record.control, record.control_key) if record.control and record.control_key else None
+
+
+def _record_health(record: ServerRecord) -> tuple[bool, tuple[str, str] | None]:
+    """(the recorded server answers, its usable control channel): through the channel when the
+    daemon has one (no boto3 import), else (an older daemon) with a DynamoDB call from here."""
+    control = _control(record)
+    if control is not None:
+        from liftcli.local import control as channel
+
+        try:
+            return channel.health(*control), control
+        except channel.ControlUnavailable:
+            control = None
+    from liftcli.local.client import is_healthy
+
+    return is_healthy(record.endpoint, record.region), control
 
 
 def _check_loopback(url: str) -> None:

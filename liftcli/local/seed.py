@@ -254,15 +254,25 @@ def _json_type(value: Any) -> str:
 
 def write_seeds(client: Any, plan: SeedPlan) -> dict[str, int]:
     """BatchWriteItem in chunks of 25 per table; returns items written per table."""
-    from liftcli.local.tables import _batch_write
+    write_items(client, items_by_table(plan))
+    return plan.counts()
 
+
+def items_by_table(plan: SeedPlan) -> dict[str, list[Mapping[str, Any]]]:
     by_table: dict[str, list[Mapping[str, Any]]] = {}
     for item in plan.items:
         by_table.setdefault(item.table, []).append(item.item)
+    return by_table
+
+
+def write_items(client: Any, by_table: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, int]:
+    """Write DynamoDB-typed items, BatchWriteItem in chunks of 25; returns items written per table."""
+    from liftcli.local.tables import _batch_write
+
     for table, items in by_table.items():
         for start in range(0, len(items), 25):
             _batch_write(client, {table: [{"PutRequest": {"Item": dict(i)}} for i in items[start:start + 25]]})
-    return plan.counts()
+    return dict(sorted((table, len(items)) for table, items in by_table.items() if items))
 
 
 def seed(client: Any, models: Sequence[Model], paths: Sequence[Path],

@@ -33,6 +33,10 @@ class ServerRecord:
     log: str
     server_pid: int | None = None  # the JVM (jar), None for docker/embedded
     persist: str | None = None
+    # The daemon's control channel (liftcli.local.control): its URL on 127.0.0.1 and the bearer
+    # key it accepts. None in records written by daemons that predate it.
+    control: str | None = None
+    control_key: str | None = None
 
     @property
     def uptime(self) -> float:
@@ -53,15 +57,19 @@ def state_path(root: Path) -> Path:
 def write_record(path: Path, record: ServerRecord) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record.to_json(), indent=2) + "\n", encoding="utf-8")
+    # Owner-only: the record carries the control channel's key.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(json.dumps(record.to_json(), indent=2) + "\n")
     os.replace(tmp, path)
 
 
 def read_record(path: Path) -> ServerRecord | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return ServerRecord(**data)
-    except (OSError, ValueError, TypeError):
+        # Fields a newer version may add are ignored rather than making the record unreadable.
+        return ServerRecord(**{k: v for k, v in data.items() if k in ServerRecord.__dataclass_fields__})
+    except (OSError, ValueError, TypeError, AttributeError):
         return None
 
 
@@ -69,6 +77,11 @@ def is_ours(record: ServerRecord) -> bool:
     """The recorded pid is alive and is our daemon with this record's token."""
     argv = procs.command_line(record.pid)
     return bool(argv) and any(DAEMON_MODULE in a for a in argv) and record.token in argv  # type: ignore[operator]
+
+
+def is_alive_daemon(record: ServerRecord) -> bool:
+    """The recorded daemon is running (its pid is alive and carries the record's token)."""
+    return procs.pid_alive(record.pid) and is_ours(record)
 
 
 def remove_record(path: Path, token: str | None = None) -> None:

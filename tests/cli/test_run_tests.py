@@ -100,3 +100,61 @@ def test_reuse_keeps_a_warm_server_and_recreates_tables(local_project: Path) -> 
         stop = lift(local_project, "local", "stop")
     assert "Stopped the embedded server" in stop.stderr
     assert not (local_project / ".lift/dynamorm/local.json").exists()
+
+
+def _imported(importtime_stderr: str) -> set[str]:
+    return {line.rsplit("|", 1)[-1].strip() for line in importtime_stderr.splitlines()
+            if line.startswith("import time:")}
+
+
+def test_reuse_goes_through_the_daemon_without_importing_boto3(local_project: Path) -> None:
+    (local_project / "seed.json").write_text(json.dumps({
+        "Invoice": [{"tenantID": "t1", "invoiceID": "i1", "expires": 1767225600}],
+        "customers": [{"id": "c1", "email": "a@example.com"}],
+    }))
+    count = ("import os, boto3; c = boto3.client('dynamodb', endpoint_url=os.environ['DYNAMODB_ENDPOINT']); "
+             "t = os.environ['INVOICES_TABLE']; print(c.scan(TableName=t)['Count'], c.scan(TableName='customers')['Count']); "
+             "c.put_item(TableName=t, Item={'tenantID': {'S': 'x'}, 'invoiceID': {'S': 'y'}})")
+    try:
+        first = lift(local_project, "test", "--backend", "embedded", "--reuse", "--seed", "seed.json", "--",
+                     sys.executable, "-c", count)
+        assert first.returncode == 0, first.stderr
+        assert first.stdout.split() == ["1", "1"]
+        state = local_project / ".lift/dynamorm/local.json"
+        record = json.loads(state.read_text())
+        assert record["control"].startswith("http://127.0.0.1:") and len(record["control_key"]) >= 32
+        assert state.stat().st_mode & 0o777 == 0o600  # the record holds the channel's key
+        # The warm run: the items the last run left (seed + the command's own) are gone, the seeds are back.
+        done = subprocess.run([sys.executable, "-X", "importtime", *LIFT[1:], "test", "--reuse", "--json",
+                               "--seed", "seed.json", "--", sys.executable, "-c", count],
+                              cwd=local_project, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        summary = json.loads(done.stdout[done.stdout.index("{"):])
+        assert done.stdout.split()[:2] == ["1", "1"]
+        assert summary["reused"] is True and sum(summary["seeded"].values()) == 2
+        heavy = {m for m in _imported(done.stderr) if m.split(".")[0] in ("boto3", "botocore", "moto", "urllib3")}
+        assert not heavy, sorted(heavy)[:10]
+    finally:
+        lift(local_project, "local", "stop")
+
+
+def test_reuse_falls_back_when_the_channel_is_missing_or_refuses(local_project: Path) -> None:
+    state = local_project / ".lift/dynamorm/local.json"
+    try:
+        first = lift(local_project, "test", "--backend", "embedded", "--reuse", "--", "true")
+        assert first.returncode == 0, first.stderr
+        record = json.loads(state.read_text())
+        # A daemon from before the channel: its record has no control fields.
+        state.write_text(json.dumps({k: v for k, v in record.items() if k not in ("control", "control_key")}))
+        old = lift(local_project, "test", "--reuse", "--json", "--", "true")
+        assert old.returncode == 0, old.stderr
+        assert json.loads(old.stdout)["reused"] is True
+        # A key the daemon does not accept: refused, and the run still works in-process.
+        state.write_text(json.dumps({**record, "control_key": "not-the-key"}))
+        wrong = lift(local_project, "test", "--reuse", "--json", "--", "true")
+        assert wrong.returncode == 0, wrong.stderr
+        assert json.loads(wrong.stdout)["reused"] is True
+        state.write_text(json.dumps(record))
+    finally:
+        stop = lift(local_project, "local", "stop")
+    assert "Stopped the embedded server" in stop.stderr

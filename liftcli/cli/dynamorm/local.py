@@ -223,7 +223,7 @@ def status_command(output_format: str, **options: Any) -> None:
     record = state.read_record(state.state_path(app.settings.root))
     running = record is not None and daemon.is_alive_daemon(record)
     healthy = running and record is not None and is_healthy(record.endpoint, record.region)
-    tables = list_tables(client_for(record.endpoint, record.region)) if healthy and record else []
+    tables = sorted(list_tables(client_for(record.endpoint, record.region))) if healthy and record else []
     if output_format == "json":
         print_json(app.out, {"running": running, "healthy": healthy,
                              **({"uptime_s": round(record.uptime, 1), **record.to_json()} if record and running else {}),
