@@ -48,8 +48,9 @@ def test_command(command: tuple[str, ...], seeds: tuple[Path, ...], table_prefix
 
     app = AppContext.from_options(**options)
     request = _request(app, command, seeds, table_prefix, keep, reuse, options)
-    models = _models(app)
-    summary = run_tests(request, models, on_event=lambda m: app.err.print(m, markup=False, soft_wrap=True))
+    # Loaded by the runner: while a fresh server starts, or before reusing one.
+    summary = run_tests(request, lambda: _models(app),
+                        on_event=lambda m: app.err.print(m, markup=False, soft_wrap=True))
     _report(app, request, summary, as_json)
     click.get_current_context().exit(summary.exit_code)
 
