@@ -52,10 +52,22 @@ def _safe(text: str) -> str:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write ``data`` as JSON to ``path`` via temp file + fsync + rename."""
-    with atomic_writer(path) as handle:
-        json.dump(data, handle, indent=1, sort_keys=True, default=str)
-        handle.write("\n")
+    """Write ``data`` as JSON to ``path`` via temp file + fsync + rename.
+
+    A file that cannot be written (disk full, read-only or unwritable directory) raises
+    MigrationError naming it (exit 1, not an internal error); the previous version stays intact.
+    """
+    try:
+        with atomic_writer(path) as handle:
+            json.dump(data, handle, indent=1, sort_keys=True, default=str)
+            handle.write("\n")
+    except OSError as exc:
+        raise MigrationError(
+            f"cannot write state file {path}: {exc.strerror or exc}",
+            hint="Free disk space or make the state directory (migrations.state_directory) writable, "
+            "then run the command again; a run that had started continues with "
+            "`lift dynamorm migrate --resume`.",
+        ) from exc
 
 
 def read_json(path: Path) -> Any:
