@@ -24,10 +24,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from liftcli.errors import MigrationError
 from liftcli.fsutil import atomic_writer
+
+if TYPE_CHECKING:
+    from liftcli.config import Settings
 
 STATE_FORMAT = 1
 
@@ -270,3 +273,13 @@ class StateStore:
         tables = {t: v.isoformat() for t, v in self.ttl_changes().items()}
         tables[table] = now.isoformat()
         write_json_atomic(self.directory / "ttl-changes.json", {"format": STATE_FORMAT, "tables": tables})
+
+
+def store_for(settings: Settings) -> StateStore:
+    """The state store of the environment/endpoint ``settings`` point at (used by migrate and
+    generate-migration alike, so both see the same history)."""
+    endpoint = settings.endpoint_url or f"aws:{settings.region or 'us-east-1'}" + (
+        f":{settings.profile}" if settings.profile else ""
+    )
+    root = settings.root / str(settings.config.get("migrations.state_directory"))
+    return StateStore(root, Target(settings.env_name, endpoint))

@@ -167,3 +167,21 @@ def test_generate_migration_writes_a_plan_then_nothing(shop: Path, client, moto_
     assert nothing.exit_code == 0
     assert "No changes" in nothing.stderr
     assert sorted(p.name for p in (shop / "migrations" / "dynamorm").iterdir()) == ["0001_status-index.yaml"]
+
+
+def test_generate_migration_respects_a_recent_ttl_change(shop: Path, client, moto_endpoint: str) -> None:  # type: ignore[no-untyped-def]
+    """A TTL change that migrate made 10 minutes ago blocks the next one for the rest of the hour."""
+    from datetime import datetime, timedelta, timezone
+
+    from liftcli.config import Overrides, load_config, resolve_settings
+    from liftcli.dynamorm.state import store_for
+
+    create_order_table(client, gsi=True, ttl=False)
+    settings = resolve_settings(load_config(cwd=shop), Overrides(endpoint_url=moto_endpoint), {})
+    changed = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=10)
+    store_for(settings).record_ttl_change("shop-orders", changed)
+    planned = run(shop, "generate-migration", "--endpoint-url", moto_endpoint, "--format", "json")
+    assert planned.exit_code == 0, planned.output
+    (step,) = json.loads(planned.stdout)["steps"]
+    assert step["title"] == "enable TTL on shop-orders (purgeAt)"
+    assert datetime.fromisoformat(step["not_before"]) == changed + timedelta(hours=1)

@@ -103,12 +103,7 @@ def generate_migration_command(
 
 
 def _ttl_history(settings):  # type: ignore[no-untyped-def]
-    """When we last changed TTL per table (recorded by migrate), for the one-hour rule."""
-    try:
-        from liftcli.dynamorm.state import ttl_history
-    except ImportError:  # the apply engine records it; older state has none
-        return None
-    try:
-        return ttl_history(settings)
-    except Exception:  # noqa: BLE001 - history is advisory; planning still works without it
-        return None
+    """When migrate last changed TTL per table here, for the one-hour rule."""
+    from liftcli.dynamorm.state import store_for
+
+    return store_for(settings).ttl_changes()

@@ -163,14 +163,9 @@ def migrate_command(
 
 
 def _store(app: AppContext) -> StateStore:
-    from liftcli.dynamorm.state import StateStore, Target
+    from liftcli.dynamorm.state import store_for
 
-    settings = app.settings
-    endpoint = settings.endpoint_url or f"aws:{settings.region or 'us-east-1'}" + (
-        f":{settings.profile}" if settings.profile else ""
-    )
-    root = settings.root / str(settings.config.get("migrations.state_directory"))
-    return StateStore(root, Target(settings.env_name, endpoint))
+    return store_for(app.settings)
 
 
 def _target_text(store: StateStore) -> str:
