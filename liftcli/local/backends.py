@@ -224,6 +224,7 @@ def start_embedded(spec: ServerSpec, *, say: Say) -> EmbeddedHandle:
     if spec.port:
         # ThreadedMotoServer.start() waits forever if its thread cannot bind, so check first.
         check_port_free(spec.port)
+    _drop_missing_profile(say)
     _capture_werkzeug()
     try:
         server: Any = _DynamoDBServer(HOST, spec.port or 0)
@@ -235,6 +236,26 @@ def start_embedded(spec: ServerSpec, *, say: Say) -> EmbeddedHandle:
     server.start()
     host, port = server.get_host_and_port()
     return EmbeddedHandle(server, f"http://{host}:{port}")
+
+
+def _drop_missing_profile(say: Say) -> None:
+    """Forget an AWS_PROFILE that names no configured profile.
+
+    Every botocore session in this process (moto builds some while it serves requests) raises
+    ProfileNotFound for such a profile; a local server needs no profile at all.
+    """
+    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        name = os.environ.get(var)
+        if name and name not in _configured_profiles():
+            os.environ.pop(var)
+            say(f"note: ignoring {var}={name}: no such profile, and the embedded server needs none")
+
+
+def _configured_profiles() -> set[str]:
+    import botocore.session
+
+    session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+    return set(session.available_profiles)
 
 
 class _DynamoDBServer:

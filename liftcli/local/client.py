@@ -28,11 +28,16 @@ def _session(region: str) -> Any:
     # then the real one) costs milliseconds instead of ~0.1 s. Clients are thread-safe; building
     # them from one session is serialised by botocore's own lock.
     import boto3
+    import botocore.session
 
+    # A local server needs no profile: ignore AWS_PROFILE, which would raise ProfileNotFound
+    # when it names a profile this machine does not have.
+    unprofiled = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
     return boto3.session.Session(
         aws_access_key_id=DUMMY_ACCESS_KEY_ID,
         aws_secret_access_key=DUMMY_SECRET_ACCESS_KEY,
         region_name=region,
+        botocore_session=unprofiled,
     )
 
 

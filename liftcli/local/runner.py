@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 from liftcli.errors import LiftError, LocalServerError, UsageError
 from liftcli.local import procs
-from liftcli.local.spec import ServerSpec, client_environment
+from liftcli.local.spec import ServerSpec, client_environment, local_only_environment
 from liftcli.local.tables import CreatedTable, plan_tables
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def command_environment(
     endpoint: str, region: str, tables: Sequence[CreatedTable], base: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """The command's environment: ours, the endpoint variables, and each model's table variable."""
-    env = dict(os.environ if base is None else base)
+    env = local_only_environment(os.environ if base is None else base)
     env.update(client_environment(endpoint, region))
     env["INTEGRATION_TEST"] = "true"
     env.pop("SKIP_INTEGRATION", None)  # we just made integration tests possible

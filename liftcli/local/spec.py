@@ -108,6 +108,29 @@ def spec_from_settings(settings: Settings, **overrides: Any) -> ServerSpec:
     )
 
 
+#: Variables that could hand the caller's real AWS identity to a process pointed at a local
+#: server; it gets the dummy keys instead.
+REAL_CREDENTIAL_VARIABLES = (
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_CREDENTIAL_EXPIRATION",
+)
+
+
+def local_only_environment(base: Mapping[str, str]) -> dict[str, str]:
+    """``base`` without any variable that carries or locates real AWS credentials."""
+    return {k: v for k, v in base.items() if k not in REAL_CREDENTIAL_VARIABLES}
+
+
 def client_environment(endpoint: str, region: str) -> dict[str, str]:
     """Environment variables that point every DynamORM runtime and AWS SDK at ``endpoint``.
 

@@ -330,14 +330,6 @@ def test_test_command_gives_the_child_dummy_credentials(planted: dict[str, str],
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "product bug: liftcli/local/runner.py command_environment() replaces AWS_ACCESS_KEY_ID/SECRET with "
-        "the dummy pair but forwards the caller's AWS_SESSION_TOKEN (and AWS_SECURITY_TOKEN) to the "
-        "command, which then sends the real session token to the local server"
-    ),
-)
 def test_test_command_does_not_forward_the_session_token(
     planted: dict[str, str], local_project: Path
 ) -> None:
@@ -347,15 +339,6 @@ def test_test_command_does_not_forward_the_session_token(
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "product bug: an AWS_PROFILE that is not in the config files breaks `test`: liftcli/local/client.py "
-        "_session() builds a boto3 Session that still reads AWS_PROFILE (jar: exit 70 'Internal error: "
-        "ProfileNotFound'), and the embedded moto server fails every request with ProfileNotFound (exit 1 "
-        "after --start-timeout, log full of tracebacks); a local server needs no profile"
-    ),
-)
 @pytest.mark.parametrize("backend", ["embedded", "jar"])
 def test_test_command_ignores_an_unknown_profile(
     planted: dict[str, str], local_project: Path, backend: str
