@@ -81,9 +81,21 @@ _DETACHED: list[subprocess.Popen[bytes]] = []
 
 def start_background(spec: ServerSpec, state: Path, *, timeout: float | None = None) -> ServerRecord:
     """Spawn the daemon detached (it must outlive this process) and wait for its record."""
-    state.parent.mkdir(parents=True, exist_ok=True)
     log = state.with_suffix(".log")
-    log.write_bytes(b"")
+    try:
+        state.parent.mkdir(parents=True, exist_ok=True)
+        # The daemon writes its log and record here; a full disk or a read-only folder would
+        # kill it silently on its first line, so find out now, with the reason.
+        with log.open("wb") as probe:
+            probe.write(b"\0" * 4096)
+            probe.flush()
+            os.fsync(probe.fileno())
+        log.write_bytes(b"")
+    except OSError as exc:
+        raise LocalServerError(
+            f"cannot write the server's state in {state.parent}: {exc.strerror or exc}",
+            hint="Free disk space or make the folder writable; the background server records itself there.",
+        ) from None
     token = secrets.token_hex(8)
     argv = [sys.executable, "-m", DAEMON_MODULE, "--state", str(state), "--token", token,
             "--spec", json.dumps(spec.to_json())]

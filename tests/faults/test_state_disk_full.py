@@ -435,14 +435,6 @@ def test_local_start_with_a_full_disk(project: Path, disk: SmallDisk) -> None:
     assert "No local server is running" in status.stderr, status.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "product bug (liftcli/local/daemon.py start_background): with .lift/dynamorm on a full disk the "
-        "daemon dies on its first log line and `local start` only says 'the background server did not "
-        "start' with an empty log tail; it should name the cause (No space left on device, the file)"
-    ),
-)
 def test_local_start_with_a_full_disk_names_the_cause(project: Path, disk: SmallDisk) -> None:
     disk.require_real()
     (project / ".lift" / "dynamorm").mkdir(parents=True, exist_ok=True)
