@@ -329,10 +329,22 @@ def _context(design: ModelDesign, model: Model, layout: ProjectLayout, package: 
         "ttl_attr": model.ttl_attribute,
         "request": request,
         "tenant_actions": list(TENANT_ACTIONS),
+        "tenant_indexes": _tenant_indexes(model) if design.multi_tenant else [],
     }
     ctx.update(_cdk_context(model))
     ctx.update(_go_code_context(design, key_fields, ctx["models_import"]))
     return ctx
+
+
+def _tenant_indexes(model: Model) -> list[str]:
+    """Indexes a tenant-scoped policy may reach: those partitioned by the tenant attribute.
+
+    dynamodb:LeadingKeys constrains the partition key of whatever is queried; on a GSI keyed by
+    another attribute (a status, say) it would compare the tenant id with that attribute, so
+    such indexes stay out of the policy. LSIs share the table's (tenant) partition key.
+    """
+    tenant = model.partition.name
+    return sorted(i.name for i in model.indexes if i.partition.name == tenant)
 
 
 def _cdk_context(model: Model) -> dict[str, Any]:

@@ -9,7 +9,6 @@ action and resource wildcards, policy variables, and the condition operators
 ForAllValues:/ForAnyValue:StringEquals, StringEquals and Null (anything else fails the test, so a
 new operator cannot slip through unevaluated).
 
-Findings that are product bugs are `xfail(strict=True)` with the reason; see the report.
 """
 
 from __future__ import annotations
@@ -444,16 +443,6 @@ def test_all_flavours_grant_the_same_policy(iac: str, scaffolded: dict[str, str]
     assert PARSERS[iac](scaffolded[iac]) == reference
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "product bug: the tenant policy grants every index (`<table>/index/*`), so a Query on a GSI whose "
-        "partition key is NOT the tenant (gsi-status) passes the LeadingKeys check whenever the queried "
-        "value equals the caller's tenant id, and returns other tenants' items; the scaffolded "
-        "QueryByStatus is denied for every real status value. Fix: list only the indexes partitioned by "
-        "the tenant attribute (every LSI, GSIs on TenantID) in the policy's resources."
-    ),
-)
 @pytest.mark.parametrize("iac", sorted(IAC_FILES))
 def test_indexes_not_partitioned_by_tenant_are_not_granted(iac: str, scaffolded: dict[str, str]) -> None:
     statements = PARSERS[iac](scaffolded[iac])
@@ -571,15 +560,6 @@ def test_synthesized_cdk_ts_tenant_grant(synthesized: dict[str, Any]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "product bug: in a multi-tenant construct bind()/Bind<Model>Table still calls grantReadWriteData "
-        "(Scan, every key, no condition), so a function that is bound for its table variable and given "
-        "grantTenantAccess can read and write every tenant. Fix: with --multi-tenant, bind() should only "
-        "set the table variable (or grant tenant access instead of read/write)."
-    ),
-)
 def test_synthesized_cdk_ts_bind_keeps_tenant_isolation(synthesized: dict[str, Any]) -> None:
     statements = synth_statements(synthesized["Bound"])
     assert not allowed(statements, Request("dynamodb:GetItem", TABLE_ARN, ("globex",), A)), (
@@ -588,7 +568,6 @@ def test_synthesized_cdk_ts_bind_keeps_tenant_isolation(synthesized: dict[str, A
     assert not allowed(statements, Request("dynamodb:Scan", TABLE_ARN, None, A)), "Scan of every tenant"
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: see test_synthesized_cdk_ts_bind_keeps_tenant_isolation")
 @pytest.mark.parametrize(
     ("iac", "bind"),
     [
