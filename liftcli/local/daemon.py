@@ -23,7 +23,12 @@ from pathlib import Path
 
 from liftcli.errors import LiftError, LocalServerError
 from liftcli.local import procs
-from liftcli.local.spec import ServerSpec
+from liftcli.local.spec import (
+    DUMMY_ACCESS_KEY_ID,
+    DUMMY_SECRET_ACCESS_KEY,
+    ServerSpec,
+    local_only_environment,
+)
 from liftcli.local.state import (  # noqa: F401 - is_alive_daemon is part of this module's API
     DAEMON_MODULE,
     ServerRecord,
@@ -99,7 +104,10 @@ def start_background(spec: ServerSpec, state: Path, *, timeout: float | None = N
     token = secrets.token_hex(8)
     argv = [sys.executable, "-m", DAEMON_MODULE, "--state", str(state), "--token", token,
             "--spec", json.dumps(spec.to_json())]
-    proc = procs.spawn(argv, log=log, tied=False)
+    # The daemon and its server talk only to themselves: they get dummy credentials, never ours.
+    env = {**local_only_environment(os.environ), "AWS_ACCESS_KEY_ID": DUMMY_ACCESS_KEY_ID,
+           "AWS_SECRET_ACCESS_KEY": DUMMY_SECRET_ACCESS_KEY}
+    proc = procs.spawn(argv, log=log, tied=False, env=env)
     _DETACHED.append(proc)
     deadline = time.monotonic() + (timeout or spec.start_timeout) + 10
     while time.monotonic() < deadline:
