@@ -133,6 +133,11 @@ def jvm_command(
         # -Xshare:auto: a stale archive (other JVM build) is ignored instead of failing the start.
         cmd += [f"-XX:SharedArchiveFile={layout.cds_archive}", "-Xshare:auto"]
     cmd.append(f"-Djava.library.path={layout.lib}")
+    native = _native_library(layout.lib)
+    if native is not None:
+        # Load sqlite4java in place. Without these it copies the library to $TMPDIR on every
+        # start and leaves the copy behind when the JVM is killed.
+        cmd += [f"-Dorg.sqlite.lib.path={layout.lib}", f"-Dorg.sqlite.lib.name={native}"]
     # The CDS archive is only valid with the class path it was recorded with, so the rewritten
     # jar is used whenever it exists (it behaves exactly like the stock one).
     main_jar = layout.cds_jar if layout.cds_jar and layout.cds_jar.exists() else layout.jar
@@ -141,6 +146,20 @@ def jvm_command(
     else:
         cmd += ["-jar", str(main_jar)]
     return cmd + server_args
+
+
+def _native_library(lib: Path) -> str | None:
+    """The sqlite4java native library for this machine inside DynamoDBLocal_lib, if any."""
+    import platform
+
+    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "aarch64", "arm64": "aarch64"}.get(
+        platform.machine().lower()
+    )
+    system = platform.system().lower()
+    if system != "linux" or arch is None:
+        return None
+    name = f"libsqlite4java-linux-{arch}.so"
+    return name if (lib / name).exists() else None
 
 
 def compile_launcher(directory: Path, javac: str | None = None) -> Path | None:
