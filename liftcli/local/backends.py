@@ -19,8 +19,9 @@ from typing import Any, Protocol
 
 from liftcli.errors import LocalServerError
 from liftcli.local import procs
+from liftcli.local.client import answers_list_tables
 from liftcli.local.launcher import READY_MARK, JarLayout, jvm_command
-from liftcli.local.spec import HOST, ServerSpec
+from liftcli.local.spec import DEFAULT_REGION, HOST, ServerSpec
 
 Say = Callable[[str], None]
 CONTAINER_PORT = 8000
@@ -228,13 +229,19 @@ def start_embedded(spec: ServerSpec, *, say: Say) -> EmbeddedHandle:
     _capture_werkzeug()
     try:
         server: Any = _DynamoDBServer(HOST, spec.port or 0)
+        server.start()
+        host, port = server.get_host_and_port()
+        if not answers_list_tables(f"http://{host}:{port}", spec.region or DEFAULT_REGION, timeout=10):
+            # The lean app leans on moto internals; a moto that changed them gets its full server.
+            server.stop()
+            raise AttributeError("the DynamoDB-only app does not answer with this moto")
     except (ImportError, AttributeError):
-        # moto moved the pieces the DynamoDB-only app uses: its full server still works.
         from moto.server import ThreadedMotoServer
 
+        say("note: using moto's full server (this moto version does not fit the lean one)")
         server = ThreadedMotoServer(ip_address=HOST, port=spec.port or 0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+        server.start()
+        host, port = server.get_host_and_port()
     return EmbeddedHandle(server, f"http://{host}:{port}")
 
 
@@ -285,6 +292,9 @@ class _DynamoDBServer:
         from werkzeug.wrappers import Request, Response
 
         request = Request(environ)
+        # moto >= 5.2.2 asks whether a request came through its own WSGI server (it normalises
+        # bodies and headers there); ours is such a server.
+        request.from_wsgi_server = True  # type: ignore[attr-defined]
         if request.path == "/moto-api/reset" and request.method == "POST":
             _reset_moto()
             response = Response('{"status": "ok"}', status=200, content_type="application/json")
