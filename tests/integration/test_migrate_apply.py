@@ -625,3 +625,37 @@ def test_injected_throttling_and_limit_exceeded_are_retried(live: Live, project:
     )
     assert result.status == "paused" and writes == ["ThrottlingException"] * 2
     assert table_digest(client, live.new).digest == table_digest(client, live.table).digest
+
+
+# --------------------------------------------------------------------------------------------
+# Progress: rich bars on a terminal, plain lines otherwise
+# --------------------------------------------------------------------------------------------
+
+
+def test_copy_progress_is_a_bar_on_a_terminal_and_lines_otherwise(live: Live, project: Path) -> None:
+    import pexpect
+
+    client = live.client()
+    create_orders(client, live.table)
+    write_migration(project, client, lsi_desired(live.table))
+    env = {k: v for k, v in _child_env().items() if k not in ("NO_COLOR", "TERM")}
+    env.update({"TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"})
+    args = ["-m", "liftcli", "dynamorm", "migrate", "--yes", "--allow-destructive", "--endpoint-url", live.url,
+            "--copy-segments", "2", "--copy-page-size", "200"]
+    child = pexpect.spawn(sys.executable, args, cwd=str(project), env=env, timeout=180, encoding="utf-8")
+    child.expect(pexpect.EOF)
+    child.close()
+    screen = child.before or ""
+    assert child.exitstatus == 0, screen
+    assert "━" in screen, screen  # rich's bar
+    assert f"{ITEMS}/{ITEMS}" in screen, screen  # its M of N column at the end of the copy
+
+    # the same command without a terminal prints plain lines
+    client.delete_table(TableName=live.new)
+    for path in (project / ".lift").rglob("*.json"):
+        path.unlink()
+    plain = subprocess.run([sys.executable, *args], cwd=project, capture_output=True, text=True, env=_child_env(),
+                           timeout=180)
+    assert plain.returncode == 0, plain.stderr
+    assert "━" not in plain.stderr and "\x1b[" not in plain.stderr
+    assert f"{ITEMS}/{ITEMS} items" in plain.stderr
