@@ -78,6 +78,18 @@ class TableSpec:
         return replace(self, name=name)
 
 
+def merge_shared_table(first: TableSpec, other: TableSpec) -> TableSpec:
+    """The table two models share (single-table design).
+
+    ``first`` keeps its keys and indexes; ``other`` adds the indexes ``first`` lacks, and its TTL
+    attribute when ``first`` has none (callers report models that disagree on keys).
+    """
+    gsis = first.gsis + tuple(i for i in other.gsis if first.index(i.name) is None)
+    lsis = first.lsis + tuple(i for i in other.lsis if first.index(i.name) is None)
+    ttl = first.ttl_attribute or other.ttl_attribute
+    return replace(first, gsis=gsis, lsis=lsis, ttl_attribute=ttl, ttl_enabled=True if ttl else None)
+
+
 def table_spec_from_model(model: Model, *, table_name: str | None = None) -> TableSpec:
     """The table DynamORM's CreateTable would make for ``model`` (dynamorm-facts.md §5.1).
 

@@ -16,7 +16,7 @@ from typing import Any
 from liftcli.dynamorm.compare import RULES, CompareOptions, Finding, compare_tables
 from liftcli.dynamorm.model import Diagnostic, Model
 from liftcli.dynamorm.project import Project
-from liftcli.dynamorm.spec import TableSpec, table_spec_from_model
+from liftcli.dynamorm.spec import TableSpec, merge_shared_table, table_spec_from_model
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,19 +99,7 @@ def desired_specs(models: Iterable[Model]) -> tuple[dict[str, TableSpec], dict[s
     for model in models:
         spec = table_spec_from_model(model)
         owners.setdefault(spec.name, []).append(model)
-        if spec.name not in specs:
-            specs[spec.name] = spec
-            continue
-        merged = specs[spec.name]
-        gsis = {i.name: i for i in merged.gsis} | {i.name: i for i in spec.gsis if i.name not in {g.name for g in merged.gsis}}
-        lsis = {i.name: i for i in merged.lsis} | {i.name: i for i in spec.lsis if i.name not in {g.name for g in merged.lsis}}
-        specs[spec.name] = replace(
-            merged,
-            gsis=tuple(gsis.values()),
-            lsis=tuple(lsis.values()),
-            ttl_attribute=merged.ttl_attribute or spec.ttl_attribute,
-            ttl_enabled=merged.ttl_enabled or spec.ttl_enabled,
-        )
+        specs[spec.name] = merge_shared_table(specs[spec.name], spec) if spec.name in specs else spec
     return specs, owners
 
 

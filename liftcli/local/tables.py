@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from liftcli.aws_client import list_tables
 from liftcli.errors import LocalServerError
 
 if TYPE_CHECKING:
@@ -91,10 +92,9 @@ def _merge(first: TableSpec, other: TableSpec, model: Model) -> TableSpec:
     if first.ttl_attribute and other.ttl_attribute and first.ttl_attribute != other.ttl_attribute:
         raise LocalServerError(f"models on table {first.name} declare different TTL attributes "
                                f"({first.ttl_attribute}, {other.ttl_attribute}); a table has one")
-    gsis = first.gsis + tuple(i for i in other.gsis if first.index(i.name) is None)
-    lsis = first.lsis + tuple(i for i in other.lsis if first.index(i.name) is None)
-    ttl = first.ttl_attribute or other.ttl_attribute
-    return replace(first, gsis=gsis, lsis=lsis, ttl_attribute=ttl, ttl_enabled=ttl is not None)
+    from liftcli.dynamorm.spec import merge_shared_table
+
+    return merge_shared_table(first, other)
 
 
 def create_tables(
@@ -295,17 +295,6 @@ def delete_tables(client: Any, names: Iterable[str]) -> list[str]:
     doomed = [n for n in names if n in existing]
     _parallel(lambda n: client.delete_table(TableName=n), doomed)
     return doomed
-
-
-def list_tables(client: Any) -> list[str]:
-    names: list[str] = []
-    kwargs: dict[str, Any] = {}
-    while True:
-        page = client.list_tables(**kwargs)
-        names.extend(page.get("TableNames", []))
-        if not page.get("LastEvaluatedTableName"):
-            return names
-        kwargs["ExclusiveStartTableName"] = page["LastEvaluatedTableName"]
 
 
 def truncate_tables(client: Any, names: Iterable[str]) -> int:

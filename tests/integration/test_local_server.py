@@ -9,7 +9,7 @@ import pytest
 from liftcli.errors import LocalServerError
 from liftcli.local import create_tables, seed, truncate_tables
 from liftcli.local.seed import SeedError
-from liftcli.local.tables import list_tables
+from liftcli.aws_client import list_tables
 from tests.helpers import go_project
 
 pytestmark = pytest.mark.integration

@@ -214,10 +214,10 @@ def status_command(output_format: str, **options: Any) -> None:
       lift dynamorm local status
       lift dynamorm local status --format json
     """
+    from liftcli.aws_client import list_tables
     from liftcli.cli.output import print_json
     from liftcli.local import daemon, state
     from liftcli.local.client import client_for, is_healthy
-    from liftcli.local.tables import list_tables
 
     app = AppContext.from_options(**options)
     record = state.read_record(state.state_path(app.settings.root))
