@@ -112,16 +112,26 @@ def _ddb_unavailable(backend: str) -> str | None:
     return None
 
 
+def skip_or_fail(message: str) -> None:
+    """A missing tool or service: a failure in CI (nothing may hide there), a skip elsewhere."""
+    if _IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def require_backend(backend: str) -> None:
+    """Skip (fail in CI) when ``backend`` cannot run on this machine."""
+    reason = _ddb_unavailable(backend)
+    if reason:
+        skip_or_fail(f"{backend} backend unavailable: {reason}; CI must run {DDB_SETUP_SCRIPT}")
+
+
 @pytest.fixture(scope="session", params=["jar", "embedded"])
 def ddb_server(request: pytest.FixtureRequest) -> Iterator[object]:
     from liftcli.local import ServerSpec, start_server
 
     backend = request.param
-    reason = _ddb_unavailable(backend)
-    if reason:
-        if _IN_CI:
-            pytest.fail(f"{backend} backend unavailable in CI: {reason}; CI must run {DDB_SETUP_SCRIPT}")
-        pytest.skip(f"{backend} backend unavailable: {reason}")
+    require_backend(backend)
     spec = ServerSpec(backend=backend, cache_dir=Path(_DDB_CACHE) if _DDB_CACHE else None, start_timeout=60)
     with start_server(spec) as server:
         yield server

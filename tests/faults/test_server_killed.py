@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import _IN_CI, _ddb_unavailable
+from tests.conftest import require_backend
 
 pytestmark = pytest.mark.integration
 
@@ -72,14 +72,6 @@ except botocore.exceptions.EndpointConnectionError as exc:
     sys.exit(int(sys.argv[2]))
 sys.exit(0)  # the server still answers: the test fails on the exit code
 """
-
-
-def require(backend: str) -> None:
-    reason = _ddb_unavailable(backend)
-    if reason:
-        if _IN_CI:
-            pytest.fail(f"{backend} backend unavailable in CI: {reason}")
-        pytest.skip(reason)
 
 
 def alive(pid: int) -> bool:
@@ -136,7 +128,7 @@ def wait_until(predicate, timeout: float = 20.0) -> bool:  # type: ignore[no-unt
     ids=["jar", "jar-reuse", "embedded-reuse"],
 )
 def test_server_killed_while_the_command_runs(backend: str, reuse: bool, local_project: Path) -> None:
-    require(backend)
+    require_backend(backend)
     killed = local_project / "killed.json"
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     argv = [

@@ -45,7 +45,7 @@ from liftcli.dynamorm.migration_file import render_migration
 from liftcli.dynamorm.model import Index, KeyAttribute
 from liftcli.dynamorm.plan import plan
 from liftcli.dynamorm.spec import TableSpec
-from tests.conftest import _IN_CI
+from tests.conftest import skip_or_fail
 
 pytestmark = pytest.mark.integration
 
@@ -115,9 +115,7 @@ class SmallDisk:
         """Child processes need the real full disk (the injected ENOSPC is in-process only)."""
         if self.mode != "tmpfs":
             message = "cannot mount a tmpfs here (needs root or passwordless sudo)"
-            if _IN_CI:
-                pytest.fail(message)
-            pytest.skip(message)
+            skip_or_fail(message)
 
     def unmount(self) -> None:
         if self.mode == "tmpfs":

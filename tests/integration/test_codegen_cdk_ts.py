@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from liftcli.cli import lift_group
 from liftcli.scaffold.design import ScaffoldRequest
+from tests.conftest import skip_or_fail
 from tests.unit.test_scaffold_golden import scaffold_files
 
 SETUP = "scripts/setup/codegen-tools.sh"
@@ -37,9 +38,7 @@ def cache_dir() -> Path:
             f"CDK TypeScript toolchain missing ({'node' if node is None else ', '.join(missing)} "
             f"in {cache}); run {SETUP}"
         )
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_or_fail(message)
     return cache
 
 

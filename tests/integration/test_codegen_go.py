@@ -12,10 +12,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from liftcli.dynamorm.importer import TableSnapshot, infer_model
 from liftcli.scaffold.importgen import go_source
+from tests.conftest import skip_or_fail
 from tests.unit.test_scaffold_golden import CASES, scaffold_files
 
 SETUP = "scripts/setup/codegen-tools.sh"
@@ -76,9 +75,7 @@ def require(tool: str) -> str:
     if path:
         return path
     message = f"{tool} is not installed; run {SETUP}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    skip_or_fail(message)
 
 
 def all_generated(tmp_path: Path) -> dict[str, str]:

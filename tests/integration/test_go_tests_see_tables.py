@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import _DDB_CACHE, _IN_CI, DDB_SETUP_SCRIPT, FIXTURES, _ddb_unavailable
+from tests.conftest import _DDB_CACHE, DDB_SETUP_SCRIPT, FIXTURES, _ddb_unavailable, skip_or_fail
 from tests.helpers import write_tree
 
 pytestmark = pytest.mark.integration
@@ -45,7 +45,7 @@ func (Invoice) TableName() string { return os.Getenv("INVOICES_TABLE") }
 @pytest.fixture
 def go_project(tmp_path: Path) -> Path:
     if shutil.which("go") is None:
-        (pytest.fail if _IN_CI else pytest.skip)("go is not installed (scripts/setup/codegen-tools.sh)")
+        skip_or_fail("go is not installed (scripts/setup/codegen-tools.sh)")
     root = tmp_path / "billing"
     write_tree(root, {
         # No require of DynamORM: nothing may be downloaded here; lift.yaml pins the rules instead.
@@ -81,7 +81,7 @@ def run_go_tests(root: Path, backend: str, want_gsis: str, want_ttl: str) -> sub
 def test_go_tests_see_the_tables(backend: str, go_project: Path) -> None:
     reason = _ddb_unavailable(backend)
     if reason:
-        (pytest.fail if _IN_CI else pytest.skip)(f"{reason} ({DDB_SETUP_SCRIPT})")
+        skip_or_fail(f"{reason} ({DDB_SETUP_SCRIPT})")
     done = run_go_tests(go_project, backend, '["gsi-customer","gsi-status"]', "purgeAt")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ok  \texample.com/billing/tablecheck" in done.stdout

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import _DDB_CACHE, _IN_CI, DDB_SETUP_SCRIPT, _ddb_unavailable
+from tests.conftest import _DDB_CACHE, _ddb_unavailable, require_backend, skip_or_fail
 
 pytestmark = pytest.mark.integration
 LIFT = [sys.executable, "-m", "liftcli", "dynamorm"]
@@ -22,11 +22,7 @@ LIFT = [sys.executable, "-m", "liftcli", "dynamorm"]
 
 @pytest.fixture
 def jar_available() -> None:
-    reason = _ddb_unavailable("jar")
-    if reason:
-        if _IN_CI:
-            pytest.fail(f"jar backend unavailable in CI: {reason}; CI must run {DDB_SETUP_SCRIPT}")
-        pytest.skip(reason)
+    require_backend("jar")
 
 
 def _env() -> dict[str, str]:
@@ -145,7 +141,7 @@ def test_two_parallel_runs_do_not_collide(backend: str, local_project: Path, tmp
     if backend == "jar":
         reason = _ddb_unavailable("jar")
         if reason:
-            (pytest.fail if _IN_CI else pytest.skip)(reason)
+            skip_or_fail(reason)
     outs = [tmp_path / f"run{i}.json" for i in range(2)]
     procs = [_lift_test(local_project, out, "exit", backend) for out in outs]
     results = [_finish(p) for p in procs]

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from liftcli.aws_client import list_tables
 from liftcli.errors import LocalServerError
 from liftcli.local import create_tables, seed, truncate_tables
 from liftcli.local.seed import SeedError
-from liftcli.aws_client import list_tables
 from tests.helpers import go_project
 
 pytestmark = pytest.mark.integration

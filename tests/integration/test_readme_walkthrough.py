@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import _IN_CI
+from tests.conftest import skip_or_fail
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +50,7 @@ def test_walkthrough_is_in_the_readme() -> None:
 
 def test_walkthrough_runs(tmp_path: Path) -> None:
     if shutil.which("go") is None:
-        (pytest.fail if _IN_CI else pytest.skip)("go is not installed (scripts/setup/codegen-tools.sh)")
+        skip_or_fail("go is not installed (scripts/setup/codegen-tools.sh)")
     bindir = Path(sys.executable).parent
     script = ["set -u", 'trap "lift dynamorm local stop >/dev/null 2>&1 || true" EXIT']
     for number, (command, expected) in enumerate(walkthrough_lines(), start=1):

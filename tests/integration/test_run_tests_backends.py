@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import _DDB_CACHE, _IN_CI, DDB_SETUP_SCRIPT, _ddb_unavailable
+from tests.conftest import _DDB_CACHE, DDB_SETUP_SCRIPT, _ddb_unavailable, skip_or_fail
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +33,7 @@ print(json.dumps({
 def test_command_sees_the_models_tables(backend: str, local_project: Path) -> None:
     reason = _ddb_unavailable(backend)
     if reason:
-        (pytest.fail if _IN_CI else pytest.skip)(f"{reason} ({DDB_SETUP_SCRIPT})")
+        skip_or_fail(f"{reason} ({DDB_SETUP_SCRIPT})")
     (local_project / "seed.yaml").write_text("customers:\n  - {id: c1}\n  - {ID: c2, Email: b@example.com}\n")
     env = {**os.environ, **({"LIFT_DYNAMORM_CACHE": _DDB_CACHE} if _DDB_CACHE else {})}
     done = subprocess.run([sys.executable, "-m", "liftcli", "dynamorm", "test", "--backend", backend,

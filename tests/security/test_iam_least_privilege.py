@@ -28,7 +28,7 @@ import yaml
 from click.testing import CliRunner
 
 from liftcli.cli import lift_group
-from tests.conftest import _IN_CI
+from tests.conftest import skip_or_fail
 from tests.helpers import GO_MOD
 
 REPO = Path(__file__).resolve().parents[2]
@@ -465,9 +465,7 @@ def _cdk_ts_cache() -> Path:
     ]
     if missing or shutil.which("node") is None:
         message = f"CDK TypeScript toolchain missing in {cache}; run scripts/setup/codegen-tools.sh"
-        if _IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_or_fail(message)
     return cache
 
 

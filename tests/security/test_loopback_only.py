@@ -25,7 +25,7 @@ from click.testing import CliRunner
 
 from liftcli.cli import lift_group
 from liftcli.local import ServerSpec, start_server
-from tests.conftest import _DDB_CACHE, _IN_CI, _ddb_unavailable
+from tests.conftest import _DDB_CACHE, require_backend
 
 REPO = Path(__file__).resolve().parents[2]
 BACKENDS = ["embedded", "jar"]
@@ -87,14 +87,6 @@ def assert_loopback_only(pids: list[int], endpoint: str) -> None:
     assert not exposed, f"listening beyond loopback (pid, address, port): {exposed}"
 
 
-def require(backend: str) -> None:
-    reason = _ddb_unavailable(backend)
-    if reason:
-        if _IN_CI:
-            pytest.fail(f"{backend} backend unavailable in CI: {reason}")
-        pytest.skip(reason)
-
-
 def test_the_socket_reader_sees_a_wildcard_bind() -> None:
     """Guard: the reader finds this process's sockets and tells 0.0.0.0/:: from 127.0.0.1."""
     opened = []
@@ -128,7 +120,7 @@ def _free_port() -> int:
 @pytest.mark.parametrize("fixed_port", [False, True], ids=["free-port", "fixed-port"])
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_start_server_listens_on_loopback_only(backend: str, fixed_port: bool) -> None:
-    require(backend)
+    require_backend(backend)
     spec = ServerSpec(
         backend=backend,
         port=_free_port() if fixed_port else None,  # type: ignore[arg-type]
@@ -148,7 +140,7 @@ def test_start_server_listens_on_loopback_only(backend: str, fixed_port: bool) -
 @pytest.mark.integration
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_local_start_listens_on_loopback_only(backend: str, tmp_path: Path) -> None:
-    require(backend)
+    require_backend(backend)
     env = dict(os.environ)
 
     def lift(*args: str) -> subprocess.CompletedProcess[str]:
