@@ -39,6 +39,20 @@ def timed(fn: Callable[[], Any], repeat: int = 5) -> tuple[float, list[float]]:
     return statistics.median(samples), samples
 
 
+def cpu_probe(repeat: int = 5) -> float:
+    """Median seconds of a fixed pure-Python loop: how fast this machine's CPU is right now.
+
+    Shared virtual machines change speed between runs (here the same loop took 0.45 s or 0.7 s
+    for minutes at a time); absolute targets are only comparable between runs with similar probes.
+    """
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        sum(range(2_000_000))
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
 def save(results: list[Result], name: str) -> Path:
     OUT.mkdir(exist_ok=True)
     path = OUT / f"{name}.json"

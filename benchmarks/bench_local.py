@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import Result, report, save  # noqa: E402
+from _common import Result, cpu_probe, report, save  # noqa: E402
 
 REPEAT = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 LIFT = [sys.executable, "-m", "liftcli", "dynamorm"]
@@ -104,6 +104,7 @@ def until_command(project: Path, *args: str) -> float:
 
 def main() -> None:
     load_before = os.getloadavg()[0]
+    probe_before = cpu_probe()
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         print("note: PYTHONDONTWRITEBYTECODE is set: liftcli's own modules are compiled on every CLI start")
     results: list[Result] = []
@@ -130,7 +131,8 @@ def main() -> None:
                                   "< 0.5 s total", warm < 0.5, {"samples": warm_s}))
     report(results)
     print("saved", save(results, "bench_local"))
-    print(f"(cpus {os.cpu_count()}, 1-min load {load_before:.1f} before, {os.getloadavg()[0]:.1f} after)")
+    print(f"(cpus {os.cpu_count()}, 1-min load {load_before:.1f} before, {os.getloadavg()[0]:.1f} after; "
+          f"cpu probe {probe_before * 1000:.0f} ms before, {cpu_probe() * 1000:.0f} ms after)")
 
 
 if __name__ == "__main__":

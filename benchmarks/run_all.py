@@ -33,9 +33,13 @@ BENCHMARKS = [
 
 
 def machine() -> str:
+    sys.path.insert(0, str(HERE))
+    from _common import cpu_probe
+
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (f"{platform.node() or 'machine'}: {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"{platform.platform()}; load average before the run {load}")
+            f"{platform.platform()}; load average before the run {load}; CPU probe (a fixed Python loop, "
+            f"see benchmarks/_common.py) {cpu_probe() * 1000:.0f} ms")
 
 
 def render(rows: list[dict[str, object]], started: str, info: str, failures: list[str]) -> str:

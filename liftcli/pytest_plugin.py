@@ -120,7 +120,7 @@ def dynamodb_local(pytestconfig: pytest.Config) -> Iterator[DynamoDBLocal]:
         yield DynamoDBLocal(endpoint, region, "external", tables)
         return
     spec = ServerSpec(backend=_option(pytestconfig, "dynamodb_backend") or "auto", region=region)
-    with start_server(spec) as server:
+    with start_server(spec, warm_client=True) as server:
         tables = create_tables(client_for(server.endpoint, server.region), models, table_prefix=prefix)
         yield DynamoDBLocal(server.endpoint, server.region, server.backend, tables)
 

@@ -39,27 +39,36 @@ Public API::
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from liftcli.local.client import client_for, is_healthy
-from liftcli.local.seed import SeedError, seed
-from liftcli.local.spec import ServerSpec, client_environment, spec_from_settings
-from liftcli.local.tables import CreatedTable, create_tables, delete_tables, truncate_tables
-
 if TYPE_CHECKING:
+    from liftcli.local.client import client_for, is_healthy
+    from liftcli.local.seed import SeedError, seed
     from liftcli.local.server import LocalServer, choose_backend, start_server
+    from liftcli.local.spec import ServerSpec, client_environment, spec_from_settings
+    from liftcli.local.tables import CreatedTable, create_tables, delete_tables, truncate_tables
 
-# liftcli.local.server pulls in the backends (subprocess management, zipfile, logging...): it is
-# imported on first use, so `test --reuse` (liftcli.local.runner) does not pay for it.
-_LAZY = {"LocalServer", "choose_backend", "start_server"}
+# Every name is imported from its module on first use: a process that only starts a server
+# does not pay for seeds and tables (YAML, validation), and `test --reuse` (liftcli.local.runner)
+# does not pay for the backends (subprocess management, zipfile, logging...).
+_HOMES = {
+    "client_for": "client", "is_healthy": "client",
+    "SeedError": "seed", "seed": "seed",
+    "LocalServer": "server", "choose_backend": "server", "start_server": "server",
+    "ServerSpec": "spec", "client_environment": "spec", "spec_from_settings": "spec",
+    "CreatedTable": "tables", "create_tables": "tables", "delete_tables": "tables", "truncate_tables": "tables",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from liftcli.local import server
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'liftcli.local' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"liftcli.local.{home}"), name)
+    globals()[name] = value
+    return value
 
-        return getattr(server, name)
-    raise AttributeError(f"module 'liftcli.local' has no attribute {name!r}")
 
 __all__ = [
     "CreatedTable",

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with procs.terminate_on_signals():
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            with start_server(spec, on_event=lambda m: print(m, flush=True)) as server:
+            with start_server(spec, on_event=lambda m: print(m, flush=True), warm_client=True) as server:
                 control = ControlServer(server.client()).start()
                 write_record(args.state, ServerRecord(
                     pid=os.getpid(), token=args.token, backend=server.backend, reason=server.reason,

@@ -264,6 +264,8 @@ def install(
             )
         existing = _already_installed(root, actual)
         if existing is not None and not force:
+            if fast_start and _fast_start_outdated(existing):
+                return _refresh_fast_start(existing, java, say)
             return InstallResult(existing, True, _fast_kind(existing))
         staging = tmp / "unpacked"
         safe_extract(tarball, staging, keep=_npm_member if source == "npm" else _aws_member)
@@ -292,6 +294,27 @@ def install(
         _write_manifest(target, manifest)
     inst = _load(target)
     return InstallResult(inst, False, _fast_kind(inst), tuple(notes))
+
+
+def _fast_start_outdated(inst: Installation) -> bool:
+    from liftcli.local.launcher import FAST_START_FORMAT
+
+    fast = inst.manifest.get("fast_start") or {}
+    return int(fast.get("format", 1)) < FAST_START_FORMAT
+
+
+def _refresh_fast_start(inst: Installation, java: str | None, say: Events) -> InstallResult:
+    """Re-record the launcher and CDS archive of an installation made by an older lift-dynamorm
+    (the jar itself is unchanged and verified)."""
+    from liftcli.local.training import prepare_fast_start
+
+    say("refreshing the fast-start files, which an older lift-dynamorm prepared")
+    manifest = dict(inst.manifest)
+    directory = inst.layout.directory
+    manifest["fast_start"], notes = prepare_fast_start(directory, java, say)
+    _write_manifest(directory, manifest)
+    refreshed = _load(directory)
+    return InstallResult(refreshed, True, _fast_kind(refreshed), tuple(notes))
 
 
 def _fetch(source: Source, archive: Path | None, url: str, tmp: Path, say: Events) -> tuple[Path, str]:

@@ -36,7 +36,17 @@ CDS_ARCHIVE = "lift-dynamodb-local.jsa"
 READY_MARK = "DDBLOCAL_READY"
 # C1 only: the server is short-lived and C2's compile threads cost more than they give back;
 # SerialGC: one small heap, no parallel GC threads to spin up (research: 3.3 s -> 1.9 s).
-FAST_JVM_FLAGS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData")
+# log4j-api's SimpleLogger instead of log4j-core: DynamoDB Local's log4j2.xml only sends WARN
+# and above to the console, which SimpleLogger at WARN does too, but log4j-core's start-up
+# (plugin scan, XML configuration, JMX) is ~0.1 s of every start (benchmarks/bench_local.py).
+FAST_JVM_FLAGS = (
+    "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData",
+    "-Dlog4j2.loggerContextFactory=org.apache.logging.log4j.simple.SimpleLoggerContextFactory",
+    "-Dorg.apache.logging.log4j.simplelog.level=WARN",
+)
+# Bumped whenever FAST_JVM_FLAGS, the launcher or the training change: `local install` then
+# re-records the fast-start files of an existing installation.
+FAST_START_FORMAT = 2
 
 LAUNCHER_SOURCE = """\
 import java.lang.reflect.Field;

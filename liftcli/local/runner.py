@@ -204,7 +204,7 @@ def _acquire_server(request: TestRequest, say: OnEvent, *, while_starting: Calla
         return _background_server(request, say)
     from liftcli.local.server import start_server
 
-    server = start_server(spec, on_event=say, while_starting=while_starting)
+    server = start_server(spec, on_event=say, while_starting=while_starting, warm_client=True)
     return _Server(server.endpoint, server.region, server.backend, server.reason, server.stop,
                    make_client=server.client)
 

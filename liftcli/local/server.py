@@ -9,7 +9,7 @@ from typing import Any
 
 from liftcli.errors import LocalServerError
 from liftcli.local import backends
-from liftcli.local.client import answers_list_tables, client_for, is_healthy
+from liftcli.local.client import answers_list_tables, client_for
 from liftcli.local.spec import ServerSpec
 
 OnEvent = Callable[[str], None]
@@ -114,13 +114,15 @@ def _jar_unavailable(spec: ServerSpec, environ: dict[str, str] | None) -> str | 
 
 
 def start_server(spec: ServerSpec, *, on_event: OnEvent | None = None, docker_client: Any = None,
-                 while_starting: Callable[[], None] | None = None) -> LocalServer:
+                 while_starting: Callable[[], None] | None = None, warm_client: bool = False) -> LocalServer:
     """Start a server as ``spec`` says and return it once a real API call succeeds.
 
     Raises LocalServerError (with the backend's log tail) when it cannot start or does not
     answer within ``spec.start_timeout``; nothing is left running in that case.
     ``while_starting`` runs once the server process is spawned, before waiting for it (work
     that overlaps a JVM's start); if it raises, the server is stopped and the error propagates.
+    ``warm_client`` imports boto3 and loads DynamoDB's service model while a JVM or container
+    starts, for callers that make a client right after (the health check itself needs neither).
     """
     say = on_event or (lambda _m: None)
     choice = choose_backend(spec)
@@ -129,14 +131,12 @@ def start_server(spec: ServerSpec, *, on_event: OnEvent | None = None, docker_cl
     try:
         if while_starting is not None:
             while_starting()
-        in_process = choice.backend == "embedded"
-        if not in_process:
+        if warm_client and choice.backend != "embedded":
             _warm_boto(spec.region)  # ~0.2 s of imports, overlapped with the JVM's start
         handle.wait_listening(spec.start_timeout)
         server = LocalServer(handle, choice.backend, choice.reason, spec.region)
-        # In-process there is nothing to overlap a boto3 client's creation with (it would only
-        # delay the answer): a plain HTTP ListTables shows the server answers.
-        _wait_healthy(server, spec.start_timeout, raw=in_process)
+        # A plain HTTP ListTables shows the server answers; boto3 is not needed for that.
+        _wait_healthy(server, spec.start_timeout)
     except BaseException:
         handle.stop()
         raise
@@ -175,14 +175,11 @@ def _start_jar(spec: ServerSpec, say: OnEvent) -> backends.Handle:
     return backends.start_jar(spec, found.layout, java, say=say)
 
 
-def _wait_healthy(server: LocalServer, timeout: float, *, raw: bool = False) -> None:
-    probe = None if raw else client_for(server.endpoint, server.region, probe=True)
+def _wait_healthy(server: LocalServer, timeout: float) -> None:
     deadline = time.monotonic() + timeout
-    delay = 0.01
+    delay = 0.005
     while True:
-        if raw and answers_list_tables(server.endpoint, server.region):
-            return
-        if not raw and is_healthy(server.endpoint, server.region, probe):
+        if answers_list_tables(server.endpoint, server.region):
             return
         if not server.alive() or time.monotonic() > deadline:
             state = "exited" if not server.alive() else f"did not answer within {timeout:.0f} s"

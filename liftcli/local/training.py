@@ -31,7 +31,7 @@ def prepare_fast_start(directory: Path, java: str | None, say: Callable[[str], N
     major, version = launcher.java_version(exe)
     if major < MIN_JAVA:
         return {}, [f"Java {version} is too old: DynamoDB Local 3.x needs Java {MIN_JAVA}+"]
-    entry: dict[str, Any] = {"java": exe, "java_version": version}
+    entry: dict[str, Any] = {"format": launcher.FAST_START_FORMAT, "java": exe, "java_version": version}
     launcher_jar = launcher.compile_launcher(directory)
     if launcher_jar is None:
         notes.append("javac not found: DynamoDB Local will listen on all interfaces, not only 127.0.0.1")

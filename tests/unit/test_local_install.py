@@ -104,3 +104,30 @@ def test_cache_location(tmp_path: Path) -> None:
 def test_explicit_jar_that_does_not_exist(tmp_path: Path) -> None:
     with pytest.raises(LocalServerError, match="DynamoDBLocal.jar not found"):
         inst.find_installation(jar=tmp_path / "nope.jar")
+
+
+def test_an_older_fast_start_is_re_recorded_without_reinstalling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from liftcli.local import launcher, training
+
+    archive = _aws_archive(tmp_path)
+    cache = tmp_path / "cache"
+    inst.install("aws", cache_dir=cache, url=archive.as_uri(), fast_start=False)
+    target = cache / "dynamodb-local/3.3.0"
+    (target / "DynamoDBLocal_lib/x.jar").write_bytes(b"untouched")  # a reinstall would unpack it again
+    calls: list[Path] = []
+
+    def fake_prepare(directory: Path, java: str | None, say: object) -> tuple[dict[str, object], list[str]]:
+        calls.append(directory)
+        return {"format": launcher.FAST_START_FORMAT, "java": "/usr/bin/java"}, []
+
+    monkeypatch.setattr(training, "prepare_fast_start", fake_prepare)
+    events: list[str] = []
+    refreshed = inst.install("aws", cache_dir=cache, url=archive.as_uri(), on_event=events.append)
+    assert refreshed.already_installed and calls == [target]
+    assert any("refreshing the fast-start files" in e for e in events)
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert manifest["fast_start"]["format"] == launcher.FAST_START_FORMAT
+    assert manifest["jar_sha256"] == hashlib.sha256(b"jar").hexdigest()
+    assert (target / "DynamoDBLocal_lib/x.jar").read_bytes() == b"untouched"
+    inst.install("aws", cache_dir=cache, url=archive.as_uri())  # current format: nothing to redo
+    assert calls == [target]
