@@ -6,7 +6,8 @@
 * DynamoDB Local runs with log4j-api's SimpleLogger (FAST_JVM_FLAGS) and still answers and
   logs its start-up banner.
 * The embedded server is the lean DynamoDB-only app with the installed moto, not the fallback
-  to moto's full server, and the garbage collector paused during its start is on again.
+  to moto's full server, and the garbage collector paused during its start is on again with
+  nothing left frozen.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def test_embedded_start_uses_the_lean_app_and_restores_the_collector() -> None:
     assert gc.isenabled()
     with start_server(ServerSpec(backend="embedded"), on_event=events.append) as server:
         assert gc.isenabled()
+        assert gc.get_freeze_count() == 0  # moved to the oldest generation, not frozen for good
         assert server.in_process, f"fell back to moto's full server: {events}"
         assert not any("full server" in e for e in events)
         assert answers_list_tables(server.endpoint)
