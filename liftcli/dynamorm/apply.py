@@ -677,7 +677,7 @@ class _Engine:
                 ("done", "table class already as requested") if have == request["TableClass"] else ("run", "")
             )
         if "SSESpecification" in request:
-            results.append(("run", ""))
+            results.append(sse_check(request["SSESpecification"], table.get("SSEDescription")))
         conflicts = [r for r in results if r[0] == "conflict"]
         if conflicts:
             return conflicts[0]
@@ -1180,3 +1180,30 @@ class _RunCheckpoints:
 
     def save(self, segment: int, last_key: Mapping[str, Any] | None, count: int, done: bool) -> None:
         self.run.checkpoint(self.step_id, segment, last_key, count, done)
+
+
+_SSE_ON = ("ENABLED", "ENABLING", "UPDATING")
+
+
+def sse_check(want: Mapping[str, Any], have: Mapping[str, Any] | None) -> tuple[str, str]:
+    """("done"|"run", note) for an SSESpecification against DescribeTable's SSEDescription.
+
+    No SSEDescription (or status DISABLED/DISABLING) means the AWS owned key. A KMS request
+    without KMSMasterKeyId (the AWS managed key) is done when KMS encryption is on with any key;
+    with a key id or ARN it must name the table's key. An alias cannot be matched to the table's
+    key ARN without a KMS call, so that step runs again (DynamoDB accepts the same key).
+    """
+    status = str((have or {}).get("Status") or "DISABLED")
+    if not want.get("Enabled"):
+        if status in ("DISABLED", "DISABLING"):
+            return "done", "encryption already uses an AWS owned key"
+        return "run", ""
+    if status not in _SSE_ON or str((have or {}).get("SSEType") or "KMS") != "KMS":
+        return "run", ""
+    key = str(want.get("KMSMasterKeyId") or "")
+    arn = str((have or {}).get("KMSMasterKeyArn") or "")
+    if not key:
+        return "done", "encryption already uses a KMS key"
+    if key == arn or (arn and not key.startswith(("alias/", "arn:")) and arn.endswith(f":key/{key}")):
+        return "done", f"encryption already uses KMS key {key}"
+    return "run", ""

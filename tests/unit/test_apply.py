@@ -432,3 +432,46 @@ def test_dry_run_expands_lift_operations(tmp_path: Path) -> None:
         expanded_calls(backup, endpoint_kind="aws", copy=CopyOptions(), backups=tmp_path)[0].operation
         == "CreateBackup"
     )
+
+
+KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.mark.parametrize(
+    ("want", "have", "status"),
+    [
+        ({"Enabled": False}, None, "done"),  # no SSEDescription: the AWS owned key
+        ({"Enabled": False}, {"Status": "DISABLED"}, "done"),
+        ({"Enabled": False}, {"Status": "DISABLING"}, "done"),
+        ({"Enabled": False}, {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": KEY_ARN}, "run"),
+        ({"Enabled": True, "SSEType": "KMS"}, None, "run"),
+        ({"Enabled": True, "SSEType": "KMS"}, {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": KEY_ARN},
+         "done"),
+        ({"Enabled": True, "SSEType": "KMS"}, {"Status": "UPDATING", "SSEType": "KMS"}, "done"),
+        ({"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": KEY_ARN},
+         {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": KEY_ARN}, "done"),
+        ({"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"},
+         {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": KEY_ARN}, "done"),
+        ({"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "other-key-id"},
+         {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": KEY_ARN}, "run"),
+        ({"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "alias/orders"},  # needs KMS to resolve
+         {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": KEY_ARN}, "run"),
+    ],
+)
+def test_sse_steps_already_done_are_recognised(want: dict[str, Any], have: dict[str, Any] | None,
+                                               status: str) -> None:
+    from liftcli.dynamorm.apply import sse_check
+
+    assert sse_check(want, have)[0] == status
+
+
+def test_sse_step_done_on_the_live_table_is_skipped(client: Any, stub: Stubber, store: StateStore) -> None:
+    from liftcli.dynamorm.ops import UpdateSse
+
+    migration = migration_for([UpdateSse("orders", "DEFAULT", "KMS")])
+    encrypted = table(SSEDescription={"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": KEY_ARN})
+    for _ in range(3):  # preflight, already-done check, final ACTIVE check (no UpdateTable)
+        stub.add_response("describe_table", encrypted, {"TableName": "orders"})
+    result, events = run(migration, client, store)
+    assert result.status == "done" and result.ran == () and len(result.skipped) == 1
+    assert any("encryption already uses a KMS key" in e.message for e in events)
