@@ -80,6 +80,14 @@ class DynamoDBLocal:
                 return table.name
         raise KeyError(f"no table for model {model!r}; models: {[m for t in self.tables for m in t.models]}")
 
+    def expire_ttl(self, now: float | None = None) -> int:
+        """Delete the expired TTL items of the model tables, as DynamoDB's TTL process would
+        (local servers never do); ``now`` (epoch seconds) lets a test jump ahead in time.
+        Returns the number of items deleted. See ``liftcli.local.ttl``."""
+        from liftcli.local.ttl import expire_ttl
+
+        return expire_ttl(self.client(), tables=[t.name for t in self.tables], now=now).expired
+
     def reset(self) -> int:
         """Delete every item of every model table (keeps tables, indexes and TTL); returns items deleted."""
         from liftcli.local.tables import truncate_tables

@@ -24,6 +24,15 @@ def test_tables_and_env(dynamodb_clean):
 
 def test_reset_between_tests(dynamodb_clean):
     assert dynamodb_clean.client().scan(TableName=dynamodb_clean.table_name("Invoice"))["Count"] == 0
+
+def test_expire_ttl_jumps_ahead(dynamodb_clean):
+    client, table = dynamodb_clean.client(), dynamodb_clean.table_name("Invoice")
+    for invoice, expires in (("soon", "2000000000"), ("later", "2000000600")):
+        client.put_item(TableName=table, Item={"tenantID": {"S": "t"}, "invoiceID": {"S": invoice},
+                                               "expires": {"N": expires}})
+    assert dynamodb_clean.expire_ttl() == 0  # nothing has expired yet
+    assert dynamodb_clean.expire_ttl(now=2000000001) == 1
+    assert [i["invoiceID"]["S"] for i in client.scan(TableName=table)["Items"]] == ["later"]
 '''
 
 NO_FIXTURES = '''
@@ -43,7 +52,7 @@ def test_fixtures_create_tables_and_reset(local_project: Path) -> None:
     (local_project / "test_it.py").write_text(USES_FIXTURES)
     done = _pytest(local_project, "--dynamodb-backend", "embedded", "test_it.py")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "2 passed" in done.stdout
+    assert "3 passed" in done.stdout
 
 
 def test_runs_without_the_fixture_import_nothing(tmp_path: Path) -> None:

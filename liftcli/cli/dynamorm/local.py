@@ -274,3 +274,83 @@ def stop_command(**options: Any) -> None:
     else:
         app.err.print(f"The recorded server (pid {record.pid}) was no longer running; removed its record.",
                       markup=False, soft_wrap=True)
+
+
+def _moment(text: str | None) -> float | None:
+    """--at: epoch seconds or an ISO 8601 time (UTC unless it says otherwise)."""
+    if text is None:
+        return None
+    from datetime import UTC, datetime
+
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is neither epoch seconds nor an ISO 8601 time "
+                                 "(e.g. 1767225600 or 2026-01-01T00:00:00Z)", param_hint="--at") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+@local_group.command("expire-ttl")
+@click.option("--endpoint-url", metavar="URL",
+              help="Local server to use (default: the one `local start` left running in this project).")
+@click.option("--table", "tables", multiple=True, metavar="NAME", help="Only this table (repeatable; default: all).")
+@click.option("--at", "at", metavar="TIME",
+              help="Expire as if it were TIME: epoch seconds or ISO 8601, e.g. 2030-01-01T00:00:00Z (default: now).")
+@click.option("--dry-run", is_flag=True, help="Count what would expire; delete nothing.")
+@click.option("--region", metavar="REGION", help="Region for the client (default: the server's, else us-east-1).")
+@format_option(("text", "json"), "text")
+@project_options
+def expire_ttl_command(endpoint_url: str | None, tables: tuple[str, ...], at: str | None, dry_run: bool,
+                       region: str | None, output_format: str, **options: Any) -> None:
+    """Delete expired TTL items on a local server, as DynamoDB's TTL process would.
+
+    DynamoDB Local and the embedded server keep TTL settings but never delete expired items.
+    This deletes, in every table whose TTL is on, the items whose TTL attribute is a number of
+    epoch seconds at or before now (or --at). Strings never expire; values more than five years
+    in the past are left alone, as DynamoDB does; each delete is conditional on the item still
+    being expired. Only endpoints on this machine are accepted.
+
+    \b
+    Examples:
+      lift dynamorm local expire-ttl
+      lift dynamorm local expire-ttl --at 2030-01-01T00:00:00Z --table orders
+      lift dynamorm local expire-ttl --endpoint-url http://127.0.0.1:8000 --dry-run --format json
+    """
+    from liftcli.cli.output import print_json
+    from liftcli.errors import LocalServerError
+    from liftcli.local import daemon, state
+    from liftcli.local.client import client_for
+    from liftcli.local.spec import DEFAULT_REGION
+    from liftcli.local.ttl import check_local, expire_ttl
+
+    app = AppContext.from_options(**options)
+    moment = _moment(at)
+    if endpoint_url is None:
+        record = state.read_record(state.state_path(app.settings.root))
+        if record is None or not daemon.is_alive_daemon(record):
+            raise LocalServerError("no local server is running for this project",
+                                   hint="Start one with `lift dynamorm local start`, or pass --endpoint-url.")
+        endpoint_url, region = record.endpoint, region or record.region
+    check_local(endpoint_url)
+    client = client_for(endpoint_url, region or app.region or DEFAULT_REGION)
+    report = expire_ttl(client, tables=list(tables) or None, now=moment, dry_run=dry_run)
+    if output_format == "json":
+        print_json(app.out, report.to_json())
+        return
+    verb = "would expire" if dry_run else "expired"
+    for t in report.tables:
+        notes = [f"{n} {label}" for n, label in ((t.kept_refreshed, "refreshed meanwhile, kept"),
+                                                   (t.too_old, "more than 5 years old, kept as DynamoDB does"),
+                                                   (t.not_a_number, "TTL not a number, never expire"),
+                                                   (t.looks_like_ms, "TTL looks like milliseconds, will never expire"))
+                 if n]
+        click.echo(f"{t.table}: {verb} {t.expired} of {t.scanned} items with {t.attribute}"
+                   + (f" ({'; '.join(notes)})" if notes else ""))
+    if report.without_ttl:
+        click.echo(f"TTL off: {', '.join(report.without_ttl)}")
+    if not report.tables:
+        click.echo("No table has TTL enabled.")
