@@ -185,6 +185,13 @@ SCHEMA = Section(
             keys={
                 "directory": Key("str", "migrations/dynamorm", "Where generate-migration writes files."),
                 "state_directory": Key("str", ".lift/dynamorm", "Where migrate keeps progress for --resume."),
+                "lock_table": Key(
+                    "str",
+                    None,
+                    "DynamoDB table (on the target's endpoint) in which migrate takes a lease per "
+                    "environment + endpoint, so runs on different machines (CI runners) do not apply "
+                    "at once; created when missing. Unset: only the local lock in state_directory.",
+                ),
             },
         ),
         "scaffold": Section(

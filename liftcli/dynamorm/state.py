@@ -9,6 +9,7 @@ sub-directory per target (environment + endpoint), so the same migration can be 
         applied.json              migrations fully applied to this target, oldest first
         ttl-changes.json          when lift last called UpdateTimeToLive per table
         backups/                  JSON-lines exports (endpoints without CreateBackup)
+        migrate.lock              the local lock of a running migrate (lock.py)
 
 Every write is atomic: JSON to a temporary file in the same directory, fsync, ``os.replace``.
 A crash therefore leaves either the previous or the next version of a file, never half of one.

@@ -174,3 +174,45 @@ def test_on_a_terminal_it_asks(
     assert result.exit_code == code, result.output
     assert "Apply migration 0001 to environment default at aws:us-east-1?" in result.stderr
     assert gsis(aws) == created
+
+
+def test_a_second_run_is_refused_while_the_target_lock_is_held(project: Path) -> None:
+    """A real `lift dynamorm migrate` process while this test holds the target's flock: exit 1
+    naming the holder and what to do, no traceback, and no request sent (the endpoint is a port
+    nothing answers on, so any request would fail differently)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from liftcli.dynamorm.lock import LocalLock, Owner, local_lock_path
+
+    write(project, "0001", [CreateGlobalIndex("orders", GSI)])
+    url = "http://127.0.0.1:9"
+    held = LocalLock(local_lock_path(StateStore(project / ".lift" / "dynamorm", Target(None, url))))
+    held.acquire(Owner.current("0001"))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "liftcli", "dynamorm", "migrate", "--yes", "--endpoint-url", url],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+    finally:
+        held.release()
+    assert done.returncode == 1, done.stderr
+    refusal = f"Error: another `lift dynamorm migrate` is applying to environment default at {url}"
+    assert refusal in done.stderr
+    assert f"pid {os.getpid()} on {socket.gethostname()}" in done.stderr and "migration 0001" in done.stderr
+    assert "Hint: Wait for it to finish" in done.stderr
+    assert "Traceback" not in done.stderr and "Internal error" not in done.stderr
+
+
+def test_force_unlock_takes_no_file_dry_run_or_resume(project: Path) -> None:
+    for extra in (["--dry-run"], ["--resume"], ["migrations/dynamorm/0001_change.yaml"]):
+        result = migrate("--force-unlock", *extra)
+        assert result.exit_code == 2, result.output
+        assert "--force-unlock only removes the lease" in result.stderr

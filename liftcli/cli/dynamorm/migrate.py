@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ from liftcli.cli.options import format_option, shared_options
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from liftcli.dynamorm.apply import Event, Preflight
+    from liftcli.dynamorm.apply import ApplyOptions, Event, Preflight
     from liftcli.dynamorm.migration_file import MigrationFile
     from liftcli.dynamorm.plan import Step
     from liftcli.dynamorm.state import StateStore
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 @click.command("migrate")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show every request that would be sent, and change nothing.")
-@click.option("--yes", "-y", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--yes", "-y", is_flag=True, help="Apply (or --force-unlock) without asking for confirmation.")
 @click.option(
     "--allow-destructive",
     is_flag=True,
@@ -52,6 +53,12 @@ if TYPE_CHECKING:
     metavar="N",
     help="Items per Scan page of a copy (default: 1 MB pages); smaller pages checkpoint more often.",
 )
+@click.option(
+    "--force-unlock",
+    is_flag=True,
+    help="Remove this target's lease in migrations.lock_table, left by a run that died, after "
+    "confirmation (or --yes); then exit. The local lock needs no unlocking.",
+)
 @format_option(("text", "json"), "text")
 @shared_options
 def migrate_command(
@@ -63,6 +70,7 @@ def migrate_command(
     manual_done: bool,
     copy_segments: int,
     copy_page_size: int | None,
+    force_unlock: bool,
     output_format: str,
     **options: object,
 ) -> None:
@@ -79,29 +87,41 @@ def migrate_command(
     with --resume. Table replacements back up the old table, copy and verify every
     item, and pause at the manual cutover step (continue with --resume --manual-done).
 
+    One run at a time per environment and endpoint: a lock in the state directory
+    (and, with migrations.lock_table set, a lease in that DynamoDB table, for CI
+    runners on other machines) refuses a second run and names the one holding it.
+    --dry-run takes no lock.
+
     \b
     Examples:
       lift dynamorm migrate --dry-run
       lift dynamorm migrate --env dev --yes
       lift dynamorm migrate migrations/dynamorm/0002_orders-lsi.yaml --yes --allow-destructive
       lift dynamorm migrate --resume --yes
+      lift dynamorm migrate --env live --force-unlock
 
-    Exits 0 when applied or paused at a manual step or cooldown, 1 when refused or
-    failed (state saved), 130 when interrupted (state saved).
+    Exits 0 when applied or paused at a manual step or cooldown, 1 when refused
+    (also when another run holds the lock) or failed (state saved), 130 when
+    interrupted (state saved).
     """
     from liftcli.aws_client import dynamodb_client
-    from liftcli.dynamorm.apply import ApplyOptions, apply_migration, detect_endpoint, gate, preflight
+    from liftcli.dynamorm.apply import ApplyOptions
     from liftcli.dynamorm.copy import CopyOptions
-    from liftcli.errors import MigrationError
+    from liftcli.dynamorm.lock import MigrateLock
+    from liftcli.errors import UsageError
 
     app = AppContext.from_options(**options)
     settings = app.settings
     store = _store(app)
-    migration = _select(app, store, file, resume)
-    if migration is None:
+    if force_unlock:
+        if file is not None or dry_run or resume:
+            raise UsageError(
+                "--force-unlock only removes the lease of a dead run; "
+                "it takes no FILE, --dry-run or --resume",
+                hint="Run `lift dynamorm migrate --force-unlock` alone, then migrate again.",
+            )
+        _force_unlock(app, store, yes)
         return
-    client = dynamodb_client(settings)
-    kind = detect_endpoint(client, settings.endpoint_url, _tables(migration))
     apply_options = ApplyOptions(
         allow_destructive=allow_destructive,
         protected=bool(settings.environment.get("protected")),
@@ -109,15 +129,60 @@ def migrate_command(
         resume=resume,
         copy=CopyOptions(segments=copy_segments, page_size=copy_page_size),
     )
-    checks = preflight(migration, client, store, endpoint_kind=kind, options=apply_options)
-    if dry_run:
-        refusal = None
-        try:
-            gate(migration, _remaining(migration, store), apply_options)
-        except MigrationError as exc:
-            refusal = exc.message
-        _print_dry_run(app, migration, store, checks, kind, apply_options, refusal, output_format)
+    if dry_run:  # read-only: no lock, so a review never waits for (or blocks) a real run
+        migration = _select(app, store, file, resume)
+        if migration is None:
+            return
+        _dry_run(app, store, migration, dynamodb_client(settings), apply_options, output_format)
         return
+    # The local lock comes before choosing the migration, so the choice reads state files no
+    # other run on this machine is writing; the lease needs the client, so it comes after.
+    with MigrateLock(store, notify=_notifier(app.err)) as lock:
+        migration = _select(app, store, file, resume)
+        if migration is None:
+            return
+        lock.set_migration(migration.id)
+        client = dynamodb_client(settings)
+        lock.lease(client, settings.config.get("migrations.lock_table"))
+        _apply(app, store, migration, client, apply_options, yes, manual_done, output_format)
+
+
+def _dry_run(
+    app: AppContext,
+    store: StateStore,
+    migration: MigrationFile,
+    client: Any,
+    apply_options: ApplyOptions,
+    output_format: str,
+) -> None:
+    from liftcli.dynamorm.apply import detect_endpoint, gate, preflight
+    from liftcli.errors import MigrationError
+
+    kind = detect_endpoint(client, app.settings.endpoint_url, _tables(migration))
+    checks = preflight(migration, client, store, endpoint_kind=kind, options=apply_options)
+    refusal = None
+    try:
+        gate(migration, _remaining(migration, store), apply_options)
+    except MigrationError as exc:
+        refusal = exc.message
+    _print_dry_run(app, migration, store, checks, kind, apply_options, refusal, output_format)
+
+
+def _apply(
+    app: AppContext,
+    store: StateStore,
+    migration: MigrationFile,
+    client: Any,
+    apply_options: ApplyOptions,
+    yes: bool,
+    manual_done: bool,
+    output_format: str,
+) -> None:
+    from liftcli.dynamorm.apply import apply_migration, detect_endpoint, gate, preflight
+    from liftcli.errors import MigrationError
+
+    kind = detect_endpoint(client, app.settings.endpoint_url, _tables(migration))
+    checks = preflight(migration, client, store, endpoint_kind=kind, options=apply_options)
     gate(migration, _remaining(migration, store), apply_options)
     _print_summary(app.err, migration, store, checks)
     if not yes:
@@ -157,6 +222,63 @@ def migrate_command(
             app.err.print(f"Run `lift dynamorm migrate --resume` after {result.resume_at:%Y-%m-%d %H:%M}Z.")
     else:
         app.err.print(result.message[0].upper() + result.message[1:] + ".", soft_wrap=True)
+
+
+def _notifier(console: Console) -> Callable[[str], None]:
+    """Messages of the lock (a created lock table, a lost or unreleased lease) on stderr."""
+    from rich.markup import escape
+
+    def notify(message: str) -> None:
+        console.print(escape(message[0].upper() + message[1:]), soft_wrap=True)
+
+    return notify
+
+
+def _force_unlock(app: AppContext, store: StateStore, yes: bool) -> None:
+    """Remove this target's table lease after showing who holds it and asking."""
+    from liftcli.aws_client import dynamodb_client
+    from liftcli.dynamorm.lock import lock_id_for, read_lease, remove_lease
+    from liftcli.errors import MigrationError
+
+    table = app.settings.config.get("migrations.lock_table")
+    if not table:
+        raise MigrationError(
+            "nothing to unlock: migrations.lock_table is not set, so migrate holds only the local lock, "
+            "which the system releases when its process ends",
+            hint="If migrate says another run is applying, that process is still running: wait for it, "
+            "or stop it and continue with `lift dynamorm migrate --resume`.",
+        )
+    client = dynamodb_client(app.settings)
+    lock_id = lock_id_for(store)
+    lease = read_lease(client, table, lock_id)
+    if lease is None:
+        app.err.print(
+            f"No lease for {_target_text(store)} in table {table}: nothing to unlock.", soft_wrap=True
+        )
+        return
+    app.err.print(
+        f"Lease {lock_id} in table {table} ({_target_text(store)}):\n  held by {lease.describe(time.time())}",
+        soft_wrap=True,
+        markup=False,
+    )
+    if lease.owner.alive_here():
+        app.err.print(f"Note: process {lease.owner.pid} is still running on this machine.", soft_wrap=True)
+    if not yes:
+        if not _interactive():
+            raise MigrationError(
+                "removing the lease needs confirmation, but stdin is not a terminal",
+                hint="Re-run with --yes, only if you are sure that run is dead.",
+            )
+        if not click.confirm("Remove this lease? Only if that run is dead", default=False, err=True):
+            raise MigrationError("not unlocked: confirmation declined; the lease is unchanged")
+    if not remove_lease(client, table, lock_id, owner=lease.owner.token):
+        raise MigrationError(
+            f"the lease in table {table} changed while this command ran; nothing was removed",
+            hint="Run `lift dynamorm migrate --force-unlock` again to see who holds it now.",
+        )
+    app.err.print(
+        f"Removed the lease of {lease.owner.describe()} from table {table}.", soft_wrap=True, markup=False
+    )
 
 
 # --------------------------------------------------------------------------------------------
