@@ -74,6 +74,11 @@ ENVIRONMENT = Section(
         "protected": Key(
             "bool", False, "Refuse destructive or replace migration steps in this environment."
         ),
+        "seed": Key(
+            "list[str]",
+            None,
+            "Seed files `lift dynamorm test --env NAME` writes instead of test.seed (--seed still wins).",
+        ),
     },
 )
 

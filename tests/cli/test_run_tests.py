@@ -158,3 +158,31 @@ def test_reuse_falls_back_when_the_channel_is_missing_or_refuses(local_project: 
     finally:
         stop = lift(local_project, "local", "stop")
     assert "Stopped the embedded server" in stop.stderr
+
+
+def test_each_environment_can_have_its_own_seeds(local_project: Path) -> None:
+    (local_project / "seeds").mkdir()
+    (local_project / "seeds/base.json").write_text(json.dumps({"customers": [{"id": "base", "email": "b@x.io"}]}))
+    (local_project / "seeds/ci.json").write_text(json.dumps({"customers": [{"id": "ci1", "email": "c@x.io"},
+                                                                           {"id": "ci2", "email": "d@x.io"}]}))
+    (local_project / "lift.yaml").write_text(
+        "dynamorm:\n"
+        "  models: [models]\n"
+        "  test:\n    seed: [seeds/base.json]\n"
+        "  environments:\n"
+        "    local: {}\n"
+        "    ci:\n      seed: [seeds/ci.json]\n"
+        "    bare:\n      seed: []\n"
+    )
+    ids = ("import os, boto3; c = boto3.client('dynamodb', endpoint_url=os.environ['DYNAMODB_ENDPOINT']); "
+           "print(sorted(i['id']['S'] for i in c.scan(TableName='customers')['Items']))")
+
+    def seeded(*args: str) -> str:
+        done = lift(local_project, "test", "--backend", "embedded", *args, "--", sys.executable, "-c", ids)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert seeded("--env", "local") == "['base']"  # no seed of its own: test.seed
+    assert seeded("--env", "ci") == "['ci1', 'ci2']"
+    assert seeded("--env", "bare") == "[]"  # an empty list means no seeds, not test.seed
+    assert seeded("--env", "ci", "--seed", "seeds/base.json") == "['base']"  # the flag wins

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="[-- COMMAND...]")
 @server_options
 @click.option("--seed", "seeds", multiple=True, metavar="PATH", type=click.Path(dir_okay=False, path_type=Path),
-              help="Seed file (YAML/JSON), repeatable; validated against the models before anything is written.")
+              help="Seed file (YAML/JSON), repeatable; validated against the models before anything is written "
+                   "(default: the --env environment's seed, else test.seed).")
 @click.option("--table-prefix", metavar="PREFIX",
               help="Prefix for tables whose name comes from an environment variable (test.table_prefix).")
 @click.option("--keep/--no-keep", default=None, help="Leave the server and tables running afterwards.")
@@ -63,7 +64,10 @@ def _request(app: AppContext, command: tuple[str, ...], seeds: tuple[Path, ...],
     settings = app.settings
     config = settings.config.get("test")
     root = settings.root
-    seed_paths = tuple(Path.cwd() / s for s in seeds) or tuple(root / s for s in config["seed"])
+    # --seed > the environment's seed list (even an empty one) > test.seed
+    env_seeds = settings.environment.get("seed")
+    seed_paths = tuple(Path.cwd() / s for s in seeds) or tuple(
+        root / s for s in (config["seed"] if env_seeds is None else env_seeds))
     return TestRequest(
         command=tuple(command) or tuple(config["command"]),
         server=build_spec(app, options),
