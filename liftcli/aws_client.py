@@ -25,15 +25,34 @@ def is_local_endpoint(endpoint_url: str | None) -> bool:
     return host in LOOPBACK_HOSTS or host.startswith("127.")
 
 
-def dynamodb_client(settings: Settings, *, max_attempts: int = 5) -> Any:
+def aws_session(settings: Settings, *, doing: str = "creating an AWS session") -> Any:
+    """The boto3 session for the selected profile and region (default us-east-1).
+
+    Clients for one command should come from one session: it resolves the credentials once
+    (an assume-role or SSO profile asks at most once) and every client uses the same ones.
+    """
+    import boto3
+    import botocore.exceptions
+
+    with aws_errors(doing):
+        try:
+            return boto3.session.Session(
+                profile_name=settings.profile, region_name=settings.region or "us-east-1"
+            )
+        except botocore.exceptions.ProfileNotFound as exc:
+            raise AwsError(
+                str(exc), hint="Check --profile / AWS_PROFILE or the environment's profile in lift.yaml."
+            ) from None
+
+
+def dynamodb_client(settings: Settings, *, max_attempts: int = 5, session: Any = None) -> Any:
     """A DynamoDB client for the selected profile, region (default us-east-1) and endpoint.
 
     Throttling is retried by botocore's adaptive mode (up to ``max_attempts``). A local
     endpoint without any configured credentials gets dummy ones: DynamoDB Local accepts any.
+    ``session`` (from :func:`aws_session`) shares credentials with other clients.
     """
-    import boto3
     import botocore.config
-    import botocore.exceptions
 
     if is_local_endpoint(settings.endpoint_url):
         # A refused connection on this machine will not heal in seconds: fail fast.
@@ -41,19 +60,32 @@ def dynamodb_client(settings: Settings, *, max_attempts: int = 5) -> Any:
     config = botocore.config.Config(
         retries={"mode": "adaptive", "max_attempts": max_attempts}, connect_timeout=5, read_timeout=30
     )
+    if session is None:
+        session = aws_session(settings, doing="creating a DynamoDB client")
     with aws_errors("creating a DynamoDB client"):
-        try:
-            session = boto3.session.Session(
-                profile_name=settings.profile, region_name=settings.region or "us-east-1"
-            )
-        except botocore.exceptions.ProfileNotFound as exc:
-            raise AwsError(
-                str(exc), hint="Check --profile / AWS_PROFILE or the environment's profile in lift.yaml."
-            ) from None
         kwargs: dict[str, Any] = {"endpoint_url": settings.endpoint_url, "config": config}
         if is_local_endpoint(settings.endpoint_url) and session.get_credentials() is None:
             kwargs.update(aws_access_key_id="local", aws_secret_access_key="local")
         return session.client("dynamodb", **kwargs)
+
+
+def cloudwatch_client(settings: Settings, *, session: Any = None) -> Any:
+    """A CloudWatch client with the DynamoDB client's profile, region and credentials.
+
+    For reading the OnlineIndex* metrics of a GSI backfill on AWS (never for a local endpoint:
+    ``settings.endpoint_url`` is DynamoDB's, so it is not used). The metrics are an optional
+    extra, so the client gives up fast: short timeouts and no retries (a lost sample is
+    read again a minute later).
+    """
+    import botocore.config
+
+    config = botocore.config.Config(
+        retries={"mode": "standard", "max_attempts": 1}, connect_timeout=3, read_timeout=5
+    )
+    if session is None:
+        session = aws_session(settings)
+    with aws_errors("creating a CloudWatch client"):
+        return session.client("cloudwatch", config=config)
 
 
 def list_tables(client: Any) -> list[str]:

@@ -15,6 +15,8 @@ A migration file holds a Plan (plan.py). Applying it:
    "one index create/delete at a time" LimitExceededException and ResourceInUseException are
    waited out; other quota errors are fatal. After each step the engine waits as the plan says
    (table ACTIVE, index ACTIVE or backfilling, index/table gone), bounded by timeouts.
+   While a new GSI backfills on AWS, its progress is read from CloudWatch at most once a
+   minute (backfill.py) and reported as "index-progress" events; that never fails a run.
    ``lift:CopyItems`` and ``lift:VerifyCopy`` run in copy.py; ``CreateBackup`` falls back to a
    JSON-lines export where the endpoint has no backups (DynamoDB Local).
 4. **Record** every step, request id and copy checkpoint in the run's state file (state.py),
@@ -36,6 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from liftcli.dynamorm.backfill import SAMPLE_INTERVAL, BackfillMetrics
 from liftcli.dynamorm.copy import (
     CopyOptions,
     RetryPolicy,
@@ -66,6 +69,8 @@ EventKind = Literal[
     "wait",
     "retry",
     "copy-progress",
+    "index-progress",
+    "notice",
     "verify",
     "backup",
     "paused",
@@ -76,13 +81,21 @@ CheckStatus = Literal["run", "done", "blocked", "conflict", "manual", "applied"]
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """Something the CLI may show. ``done``/``total`` are set for progress (items copied)."""
+    """Something the CLI may show.
+
+    ``done``/``total`` are set for copy progress (items copied). ``percent`` (0-100) and
+    ``throttle_events`` (OnlineIndexThrottleEvents in the latest minute, None if unknown) are
+    set for "index-progress": a GSI backfill on AWS, read from CloudWatch (backfill.py).
+    "notice" is a one-time remark that changes nothing (e.g. no CloudWatch permission).
+    """
 
     kind: EventKind
     message: str
     step_id: str | None = None
     done: int | None = None
     total: int | None = None
+    percent: float | None = None
+    throttle_events: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +305,7 @@ def apply_migration(
     clock: Callable[[], datetime] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     monotonic: Callable[[], float] = time.monotonic,
+    cloudwatch: Callable[[], Any] | None = None,
 ) -> ApplyResult:
     """Apply ``migration`` to the endpoint behind ``client``; see the module docstring.
 
@@ -299,6 +313,10 @@ def apply_migration(
         confirm_manual: asked for each manual step (cutover, switching readers); False or None
             pauses the run there (resume later).
         clock, sleep, monotonic: injectable time (tests).
+        cloudwatch: builds a CloudWatch client with the credentials and region of ``client``.
+            Used only when ``endpoint_kind`` is "aws", and only while a new GSI backfills: its
+            progress is read at most once a minute and reported as "index-progress" events.
+            Errors there never affect the run (backfill.py).
 
     Raises:
         MigrationError: refused by the gate or preflight, a fatal DynamoDB error, a timeout or a
@@ -317,6 +335,7 @@ def apply_migration(
         clock=clock,
         sleep=sleep,
         monotonic=monotonic,
+        cloudwatch=cloudwatch,
     )
     return engine.apply()
 
@@ -385,6 +404,7 @@ class _Engine:
         clock: Callable[[], datetime] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        cloudwatch: Callable[[], Any] | None = None,
     ) -> None:
         self.migration = migration
         self.steps = migration.plan.steps
@@ -400,6 +420,13 @@ class _Engine:
         self.stop = threading.Event()
         self._event_lock = threading.Lock()
         self._backfilling: list[tuple[Step, str, str]] = []  # (step, table, index) to see ACTIVE at the end
+        # Backfill progress from CloudWatch: AWS only (Local and moto build indexes at once and
+        # publish no metrics). (table, index) -> monotonic time of the last sample / shown at all.
+        self._metrics: BackfillMetrics | None = None
+        if cloudwatch is not None and endpoint_kind == "aws":
+            self._metrics = BackfillMetrics(cloudwatch, clock=self.clock)
+        self._sampled: dict[tuple[str, str], float] = {}
+        self._progress_shown: dict[tuple[str, str], float] = {}
 
     def emit(self, kind: EventKind, message: str, step: Step | None = None, **kw: Any) -> None:
         if self._on_event is not None:
@@ -943,7 +970,7 @@ class _Engine:
                 step,
                 f"GSI {index} on {wait.table} to be ACTIVE or backfilling",
                 timeouts.index_active,
-                lambda: self._index_usable(wait.table, index),
+                lambda: self._index_usable(wait.table, index, step),
             )
             self._backfilling.append((step, wait.table, index))
         elif wait.kind == "index-gone":
@@ -970,7 +997,7 @@ class _Engine:
                 step,
                 f"GSI {index} on {table} to be ACTIVE",
                 self.options.timeouts.index_active,
-                functools.partial(self._index_active, table, index),
+                functools.partial(self._index_active, table, index, step),
             )
 
     def _poll(self, step: Step, what: str, timeout: float, probe: Callable[[], tuple[bool, str]]) -> None:
@@ -1002,22 +1029,65 @@ class _Engine:
         described = _describe_raw(self.client, table)
         return described is None, "gone" if described is None else str(described.get("TableStatus"))
 
-    def _index_usable(self, table: str, index: str) -> tuple[bool, str]:
+    def _index_usable(self, table: str, index: str, step: Step) -> tuple[bool, str]:
         gsi = _gsi(_describe_raw(self.client, table), index)
         if gsi is None:
             return False, "not found"
         status = str(gsi.get("IndexStatus", "ACTIVE"))
+        self._backfill_progress(step, table, index, gsi)
         # Once a new GSI is backfilling, further UpdateTable calls are allowed (rules §3.1).
         if status == "CREATING" and gsi.get("Backfilling"):
             return True, "backfilling"
         return status == "ACTIVE", status
 
-    def _index_active(self, table: str, index: str) -> tuple[bool, str]:
+    def _index_active(self, table: str, index: str, step: Step) -> tuple[bool, str]:
         gsi = _gsi(_describe_raw(self.client, table), index)
         if gsi is None:
             return False, "not found"
         status = str(gsi.get("IndexStatus", "ACTIVE"))
+        self._backfill_progress(step, table, index, gsi)
         return status == "ACTIVE", status + (" (backfilling)" if gsi.get("Backfilling") else "")
+
+    def _backfill_progress(self, step: Step, table: str, index: str, gsi: Mapping[str, Any]) -> None:
+        """Report a backfilling GSI's progress from CloudWatch, at most once per SAMPLE_INTERVAL.
+
+        Never raises and never waits longer than one CloudWatch request: the metrics are an
+        extra. An index that became ACTIVE after progress was shown is reported at 100%.
+        """
+        if self._metrics is None:
+            return
+        key = (table, index)
+        what = f"{step.id} backfilling GSI {index} on {table}"
+        status = gsi.get("IndexStatus")
+        if status == "ACTIVE":
+            if self._progress_shown.get(key, 100.0) < 100.0:
+                self._progress_shown[key] = 100.0
+                self.emit("index-progress", what, step, percent=100.0)
+            return
+        if status != "CREATING" or not gsi.get("Backfilling") or self._metrics.disabled:
+            return
+        now = self.monotonic()
+        last = self._sampled.get(key)
+        if last is not None and now - last < SAMPLE_INTERVAL:
+            return
+        self._sampled[key] = now
+        try:
+            progress = self._metrics.read(table, index)
+        except Exception:  # noqa: BLE001 - backfill.py does not raise; this is belt and braces
+            progress = None
+        notice = self._metrics.take_notice()
+        if notice is not None:
+            self.emit("notice", notice, step)
+        if progress is None:
+            return
+        self._progress_shown[key] = progress.percent
+        self.emit(
+            "index-progress",
+            what,
+            step,
+            percent=progress.percent,
+            throttle_events=progress.throttle_events,
+        )
 
     def _index_gone(self, table: str, index: str) -> tuple[bool, str]:
         gsi = _gsi(_describe_raw(self.client, table), index)

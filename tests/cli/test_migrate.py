@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +216,156 @@ def test_force_unlock_takes_no_file_dry_run_or_resume(project: Path) -> None:
         result = migrate("--force-unlock", *extra)
         assert result.exit_code == 2, result.output
         assert "--force-unlock only removes the lease" in result.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# GSI backfill progress (CloudWatch)
+# --------------------------------------------------------------------------------------------
+
+
+def index_event(percent: float, throttles: int | None = None) -> Any:
+    from liftcli.dynamorm.apply import Event
+
+    return Event(
+        "index-progress",
+        "001 backfilling GSI byStatus on orders",
+        "001",
+        percent=percent,
+        throttle_events=throttles,
+    )
+
+
+def test_backfill_progress_is_a_percentage_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from liftcli.cli.dynamorm.migrate import _Renderer
+    from liftcli.dynamorm.apply import Event
+
+    monkeypatch.setenv("TERM", "xterm-256color")  # rich draws no live display on a dumb terminal
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=110, no_color=True)
+    with _Renderer(console) as renderer:
+        renderer(Event("copy-progress", "002 copying orders -> orders-v2", "002", done=40, total=40))
+        renderer(index_event(12.0))
+        renderer(index_event(47.0, throttles=3))
+        renderer.progress.refresh()
+        during = out.getvalue()
+        renderer(index_event(100.0))
+    final = out.getvalue()[len(during) :]
+    assert "━" in during  # rich's bar
+    assert "001 backfilling GSI byStatus on orders (3 throttled write(s) in the latest minute)" in during
+    assert " 47% " in during and "47/100" not in during  # a percentage, not M/N
+    assert "40/40" in during  # copies keep their M/N column
+    backfill = [line for line in final.splitlines() if "backfilling GSI byStatus" in line]
+    assert backfill and "100%" in backfill[-1] and "throttled" not in backfill[-1]
+
+
+def test_backfill_progress_without_a_terminal_is_a_line_every_10_percent_or_5_minutes() -> None:
+    import io
+
+    from rich.console import Console
+
+    from liftcli.cli.dynamorm.migrate import _Renderer
+
+    out = io.StringIO()
+    now = [0.0]
+    renderer = _Renderer(Console(file=out, width=120), monotonic=lambda: now[0])
+    with renderer:
+        for t, percent, throttles in [
+            (0, 2.0, None),  # first: shown
+            (60, 7.5, 0),
+            (120, 11.0, 4),  # crossed 10 %
+            (180, 19.0, None),
+            (240, 20.0, None),  # crossed 20 %
+            (300, 24.0, None),
+            (560, 25.0, None),  # 5 minutes after the last line
+            (620, 26.0, None),
+            (680, 100.0, None),  # ACTIVE
+        ]:
+            now[0] = t
+            renderer(index_event(percent, throttles))
+    assert out.getvalue().splitlines() == [
+        "001 backfilling GSI byStatus on orders: 2%",
+        "001 backfilling GSI byStatus on orders: 11%, 4 throttled write(s) in the latest minute",
+        "001 backfilling GSI byStatus on orders: 20%",
+        "001 backfilling GSI byStatus on orders: 25%",
+        "001 backfilling GSI byStatus on orders: 100%",
+    ]
+
+
+def test_notice_is_printed_once_as_a_note() -> None:
+    import io
+
+    from rich.console import Console
+
+    from liftcli.cli.dynamorm.migrate import _Renderer
+    from liftcli.dynamorm.apply import Event
+
+    out = io.StringIO()
+    notice = "backfill progress needs cloudwatch:GetMetricStatistics; showing status only"
+    with _Renderer(Console(file=out, width=120)) as renderer:
+        renderer(Event("notice", notice))
+    assert out.getvalue() == (
+        "Note: backfill progress needs cloudwatch:GetMetricStatistics; showing status only\n"
+    )
+
+
+def test_migrate_shows_backfill_progress_from_cloudwatch_and_json_stays_valid(
+    aws: Any, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole command on moto's DynamoDB and CloudWatch (the target is AWS: no endpoint URL).
+
+    moto builds a GSI at once; a botocore hook on the command's own DynamoDB client makes the
+    first DescribeTable answers after UpdateTable say CREATING + Backfilling, as AWS does."""
+    import liftcli.aws_client as aws_client
+    import liftcli.dynamorm.apply as apply_module
+
+    monkeypatch.setattr(apply_module, "SAMPLE_INTERVAL", 0.0)  # sample at every poll (real time here)
+    cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
+    cloudwatch.put_metric_data(
+        Namespace="AWS/DynamoDB",
+        MetricData=[
+            {
+                "MetricName": "OnlineIndexPercentageProgress",
+                "Dimensions": [
+                    {"Name": "TableName", "Value": "orders"},
+                    {"Name": "GlobalSecondaryIndexName", "Value": "byStatus"},
+                ],
+                "Value": 40.0,
+                "Timestamp": datetime.now(UTC) - timedelta(seconds=30),  # metrics come a bit late
+            }
+        ],
+    )
+    backfilling = {"left": 0}
+    real_client = aws_client.dynamodb_client
+
+    def client_with_a_slow_backfill(*args: Any, **kwargs: Any) -> Any:
+        client = real_client(*args, **kwargs)
+
+        def updated(**_: Any) -> None:
+            backfilling["left"] = 3
+
+        def described(parsed: dict[str, Any], **_: Any) -> None:
+            if backfilling["left"] > 0:
+                backfilling["left"] -= 1
+                for gsi in parsed["Table"].get("GlobalSecondaryIndexes", []):
+                    gsi.update(IndexStatus="CREATING", Backfilling=True)
+
+        client.meta.events.register("after-call.dynamodb.UpdateTable", updated)
+        client.meta.events.register("after-call.dynamodb.DescribeTable", described)
+        return client
+
+    monkeypatch.setattr(aws_client, "dynamodb_client", client_with_a_slow_backfill)
+    write(project, "0001", [CreateGlobalIndex("orders", GSI)])
+    result = migrate("--yes", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["status"] == "done"  # stdout is only the JSON document
+    lines = [line for line in result.stderr.splitlines() if "backfilling GSI" in line]
+    assert lines == [
+        "001 backfilling GSI byStatus on orders: 40%",
+        "001 backfilling GSI byStatus on orders: 100%",
+    ]
+    assert backfilling["left"] == 0
+    assert gsis(aws) == ["byStatus"]

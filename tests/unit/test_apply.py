@@ -287,6 +287,170 @@ def test_table_wait_before_update_waits_for_active(client: Any, stub: Stubber, s
 
 
 # --------------------------------------------------------------------------------------------
+# GSI backfill progress (CloudWatch, AWS only)
+# --------------------------------------------------------------------------------------------
+
+BACKFILLING = table(gsis=(("byStatus", "CREATING", True),))
+ACTIVE_GSI = table(gsis=(("byStatus", "ACTIVE", False),))
+
+
+class CloudWatch:
+    """A real CloudWatch client under Stubber; records the fake time of each request."""
+
+    def __init__(self, fake: FakeTime) -> None:
+        self.client = boto3.client("cloudwatch", region_name="us-east-1")
+        self.stub = Stubber(self.client)
+        self.calls: list[tuple[float, str]] = []
+        self.built = 0
+        self.client.meta.events.register(
+            "before-parameter-build.cloudwatch.GetMetricStatistics",
+            lambda params, **_: self.calls.append((fake.now, params["MetricName"])),
+        )
+
+    def factory(self) -> Any:
+        self.built += 1
+        return self.client
+
+    def respond(self, statistic: str, *values: tuple[int, float]) -> None:
+        """One GetMetricStatistics answer: (minutes before NOW, value) per datapoint."""
+        datapoints = [{"Timestamp": NOW - timedelta(minutes=m), statistic: v} for m, v in values]
+        metric = "OnlineIndexPercentageProgress" if statistic == "Maximum" else "OnlineIndexThrottleEvents"
+        dimensions = [
+            {"Name": "TableName", "Value": "orders"},
+            {"Name": "GlobalSecondaryIndexName", "Value": "byStatus"},
+        ]
+        expected = {
+            "Namespace": "AWS/DynamoDB",
+            "MetricName": metric,
+            "Dimensions": dimensions,
+            "StartTime": NOW - timedelta(minutes=10),
+            "EndTime": NOW,
+            "Period": 60,
+            "Statistics": [statistic],
+        }
+        self.stub.add_response("get_metric_statistics", {"Datapoints": datapoints}, expected)
+
+
+def run_backfill(
+    migration: MigrationFile, client: Any, store: StateStore, fake: FakeTime, cloudwatch: Any, kind: str
+) -> tuple[Any, list[tuple[float, Event]]]:
+    """apply_migration with a CloudWatch factory; each event with the fake time it came at."""
+    events: list[tuple[float, Event]] = []
+    result = apply_migration(
+        migration,
+        client,
+        store,
+        endpoint_kind=kind,
+        options=ApplyOptions(timeouts=Timeouts(poll_min=20.0, poll_max=20.0)),
+        on_event=lambda e: events.append((fake.now, e)),
+        clock=lambda: NOW,
+        sleep=fake.sleep,
+        monotonic=fake.monotonic,
+        cloudwatch=cloudwatch,
+    )
+    return result, events
+
+
+def expect_backfill(stub: Stubber, polls: int) -> None:
+    """UpdateTable, then the index backfills for ``polls`` DescribeTable polls, then ACTIVE."""
+    expect_gsi_create_start(stub)
+    stub.add_response("update_table", update_ok())
+    stub.add_response("describe_table", BACKFILLING, {"TableName": "orders"})  # the step's wait: usable
+    for _ in range(polls):  # the final wait for ACTIVE: t = 0, 20, 40, ...
+        stub.add_response("describe_table", BACKFILLING, {"TableName": "orders"})
+    stub.add_response("describe_table", ACTIVE_GSI, {"TableName": "orders"})
+
+
+def test_backfill_progress_is_read_from_cloudwatch_at_most_once_a_minute(
+    client: Any, stub: Stubber, store: StateStore
+) -> None:
+    migration = migration_for([CreateGlobalIndex("orders", BY_STATUS)])
+    expect_backfill(stub, polls=10)  # backfilling at t = 0..180 (every 20 s), ACTIVE at t = 200
+    fake = FakeTime()
+    cw = CloudWatch(fake)
+    cw.respond("Maximum")  # t=0: the backfill just started, no datapoint yet
+    cw.respond("Maximum", (3, 4.0), (1, 12.0), (2, 9.0))  # t=60: the newest datapoint counts
+    cw.respond("Sum")
+    cw.respond("Maximum", (1, 47.0), (2, 30.0))  # t=120
+    cw.respond("Sum", (1, 3.0), (2, 8.0))
+    cw.respond("Maximum", (1, 85.5))  # t=180
+    cw.respond("Sum", (1, 0.0))
+    with cw.stub:
+        result, events = run_backfill(migration, client, store, fake, cw.factory, "aws")
+        cw.stub.assert_no_pending_responses()
+    assert result.status == "done" and result.ran == ("001",)
+    # CloudWatch is asked once a minute of fake time, not at every DescribeTable poll (every 20 s)
+    assert [t for t, metric in cw.calls if metric == "OnlineIndexPercentageProgress"] == [0, 60, 120, 180]
+    assert [t for t, metric in cw.calls if metric == "OnlineIndexThrottleEvents"] == [60, 120, 180]
+    assert cw.built == 1
+    progress = [(t, e.percent, e.throttle_events) for t, e in events if e.kind == "index-progress"]
+    # ... and the index going ACTIVE completes the bar
+    assert progress == [(60, 12.0, None), (120, 47.0, 3), (180, 85.5, 0), (200, 100.0, None)]
+    assert all(
+        e.step_id == "001" and e.message == "001 backfilling GSI byStatus on orders"
+        for _, e in events
+        if e.kind == "index-progress"
+    )
+    assert not [e for _, e in events if e.kind == "notice"]
+
+
+def test_backfill_progress_is_never_asked_of_a_local_endpoint(
+    client: Any, stub: Stubber, store: StateStore
+) -> None:
+    migration = migration_for([CreateGlobalIndex("orders", BY_STATUS)])
+    expect_backfill(stub, polls=10)  # even if a local server reported a backfill
+    fake = FakeTime()
+    cw = CloudWatch(fake)
+    with cw.stub:
+        result, events = run_backfill(migration, client, store, fake, cw.factory, "dynamodb-local")
+    assert result.status == "done"
+    assert cw.built == 0 and cw.calls == []
+    assert not [e for _, e in events if e.kind in ("index-progress", "notice")]
+
+
+def test_no_cloudwatch_permission_is_one_notice_and_the_run_goes_on(
+    client: Any, stub: Stubber, store: StateStore
+) -> None:
+    migration = migration_for([CreateGlobalIndex("orders", BY_STATUS)])
+    expect_backfill(stub, polls=10)
+    fake = FakeTime()
+    cw = CloudWatch(fake)
+    cw.stub.add_client_error(
+        "get_metric_statistics",
+        "AccessDenied",
+        "not authorized to perform: cloudwatch:GetMetricStatistics",
+        http_status_code=403,
+    )
+    with cw.stub:
+        result, events = run_backfill(migration, client, store, fake, cw.factory, "aws")
+        cw.stub.assert_no_pending_responses()
+    assert result.status == "done"
+    assert len(cw.calls) == 1  # asked once (t=0), never again over the next 200 s of polls
+    notices = [e.message for _, e in events if e.kind == "notice"]
+    assert notices == ["backfill progress needs cloudwatch:GetMetricStatistics; showing status only"]
+    assert not [e for _, e in events if e.kind == "index-progress"]
+    # the wait itself is unchanged: DescribeTable every 20 s until ACTIVE
+    assert fake.sleeps == [20.0] * 10
+
+
+def test_a_throttled_cloudwatch_sample_is_skipped(client: Any, stub: Stubber, store: StateStore) -> None:
+    migration = migration_for([CreateGlobalIndex("orders", BY_STATUS)])
+    expect_backfill(stub, polls=4)  # t = 0, 20, 40, 60; ACTIVE at t = 80
+    fake = FakeTime()
+    cw = CloudWatch(fake)
+    cw.stub.add_client_error("get_metric_statistics", "Throttling", "Rate exceeded", http_status_code=400)
+    cw.respond("Maximum", (1, 64.0))  # t=60
+    cw.respond("Sum", (1, 2.0))
+    with cw.stub:
+        result, events = run_backfill(migration, client, store, fake, cw.factory, "aws")
+        cw.stub.assert_no_pending_responses()
+    assert result.status == "done"
+    progress = [(t, e.percent, e.throttle_events) for t, e in events if e.kind == "index-progress"]
+    assert progress == [(60, 64.0, 2), (80, 100.0, None)]
+    assert not [e for _, e in events if e.kind == "notice"]
+
+
+# --------------------------------------------------------------------------------------------
 # preflight
 # --------------------------------------------------------------------------------------------
 

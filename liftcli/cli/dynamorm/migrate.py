@@ -104,7 +104,7 @@ def migrate_command(
     (also when another run holds the lock) or failed (state saved), 130 when
     interrupted (state saved).
     """
-    from liftcli.aws_client import dynamodb_client
+    from liftcli.aws_client import aws_session, dynamodb_client
     from liftcli.dynamorm.apply import ApplyOptions
     from liftcli.dynamorm.copy import CopyOptions
     from liftcli.dynamorm.lock import MigrateLock
@@ -142,9 +142,21 @@ def migrate_command(
         if migration is None:
             return
         lock.set_migration(migration.id)
-        client = dynamodb_client(settings)
+        # One session for DynamoDB and CloudWatch (backfill progress): same credentials, resolved once.
+        session = aws_session(settings, doing="creating a DynamoDB client")
+        client = dynamodb_client(settings, session=session)
         lock.lease(client, settings.config.get("migrations.lock_table"))
-        _apply(app, store, migration, client, apply_options, yes, manual_done, output_format)
+        _apply(
+            app,
+            store,
+            migration,
+            client,
+            apply_options,
+            yes,
+            manual_done,
+            output_format,
+            cloudwatch=_cloudwatch_factory(app, session),
+        )
 
 
 def _dry_run(
@@ -177,6 +189,7 @@ def _apply(
     yes: bool,
     manual_done: bool,
     output_format: str,
+    cloudwatch: Callable[[], Any] | None = None,
 ) -> None:
     from liftcli.dynamorm.apply import apply_migration, detect_endpoint, gate, preflight
     from liftcli.errors import MigrationError
@@ -204,6 +217,7 @@ def _apply(
                 options=apply_options,
                 on_event=renderer,
                 confirm_manual=_manual_confirmer(manual_done, yes),
+                cloudwatch=cloudwatch,  # used on AWS only, while a new GSI backfills
             )
     except KeyboardInterrupt:
         app.err.print(
@@ -222,6 +236,17 @@ def _apply(
             app.err.print(f"Run `lift dynamorm migrate --resume` after {result.resume_at:%Y-%m-%d %H:%M}Z.")
     else:
         app.err.print(result.message[0].upper() + result.message[1:] + ".", soft_wrap=True)
+
+
+def _cloudwatch_factory(app: AppContext, session: Any) -> Callable[[], Any]:
+    """Builds the CloudWatch client for backfill progress on first use, from the DynamoDB session."""
+
+    def build() -> Any:
+        from liftcli.aws_client import cloudwatch_client
+
+        return cloudwatch_client(app.settings, session=session)
+
+    return build
 
 
 def _notifier(console: Console) -> Callable[[str], None]:
@@ -472,25 +497,34 @@ def _print_summary(console: Console, migration: MigrationFile, store: StateStore
 
 
 class _Renderer:
-    """Engine events -> rich Progress on a terminal, plain throttled lines otherwise."""
+    """Engine events -> rich Progress on a terminal, plain throttled lines otherwise.
+
+    Bars: item copies (M/N items) and GSI backfills on AWS (0-100 %, from CloudWatch). Plain
+    lines: copies every PLAIN_INTERVAL seconds; a backfill at every further 10 % (INDEX_STEP) or
+    after INDEX_INTERVAL seconds without a line, and at 100 %.
+    """
 
     PLAIN_INTERVAL = 2.0
+    INDEX_STEP = 10.0
+    INDEX_INTERVAL = 300.0
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.console = console
         self.tty = console.is_terminal
+        self.monotonic = monotonic
         self.progress: Any = None
         self.tasks: dict[str, Any] = {}
         self.last_plain: dict[str, float] = {}
+        self.index_plain: dict[str, tuple[float, float]] = {}  # step -> (percent, time) of the last line
 
     def __enter__(self) -> _Renderer:
         if self.tty:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
             self.progress = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
-                MofNCompleteColumn(),
+                _amount_column(),
                 TimeElapsedColumn(),
                 console=self.console,
                 transient=False,
@@ -508,14 +542,20 @@ class _Renderer:
         if event.kind == "copy-progress":
             self._copy(event)
             return
+        if event.kind == "index-progress":
+            self._index(event)
+            return
         if event.kind == "wait" and not self._due(f"wait:{event.step_id}"):
             return
         from rich.markup import escape
 
-        self.console.print(escape(event.message), soft_wrap=True)
+        message = event.message
+        if event.kind == "notice":
+            message = "Note: " + message
+        self.console.print(escape(message), soft_wrap=True)
 
     def _due(self, key: str) -> bool:
-        now = time.monotonic()
+        now = self.monotonic()
         if now - self.last_plain.get(key, -1e9) >= self.PLAIN_INTERVAL:
             self.last_plain[key] = now
             return True
@@ -533,3 +573,45 @@ class _Renderer:
         if finished or self._due(f"copy:{key}"):
             of = f"/{total}" if total else ""
             self.console.print(f"{event.message}: {event.done}{of} items", soft_wrap=True)
+
+    def _index(self, event: Event) -> None:
+        key = f"index:{event.step_id}"
+        percent = min(max(event.percent or 0.0, 0.0), 100.0)
+        throttled = (
+            f", {event.throttle_events} throttled write(s) in the latest minute"
+            if event.throttle_events
+            else ""
+        )
+        if self.progress is not None:
+            from rich.markup import escape
+
+            description = escape(event.message + (f" ({throttled[2:]})" if throttled else ""))
+            if key not in self.tasks:
+                self.tasks[key] = self.progress.add_task(description, total=100, unit="%")
+            self.progress.update(self.tasks[key], completed=percent, description=description)
+            return
+        now = self.monotonic()
+        last = self.index_plain.get(key)
+        due = (
+            last is None
+            or (percent >= 100.0 and last[0] < 100.0)
+            or percent // self.INDEX_STEP > last[0] // self.INDEX_STEP
+            or now - last[1] >= self.INDEX_INTERVAL
+        )
+        if due:
+            self.index_plain[key] = (percent, now)
+            self.console.print(f"{event.message}: {percent:.0f}%{throttled}", soft_wrap=True, markup=False)
+
+
+def _amount_column() -> Any:
+    """rich's M/N column for copies; a percentage for tasks added with ``unit="%"`` (backfills)."""
+    from rich.progress import MofNCompleteColumn
+    from rich.text import Text
+
+    class AmountColumn(MofNCompleteColumn):
+        def render(self, task: Any) -> Text:
+            if task.fields.get("unit") == "%":
+                return Text(f"{task.completed:3.0f}%", style="progress.percentage")
+            return super().render(task)
+
+    return AmountColumn()
