@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -167,15 +167,21 @@ class Kind:
     is_time_exact: bool = False  # the type's String() is "time.Time"
 
 
+#: Kinds are immutable, so the common ones are made once and shared by every field.
+_BUILTIN_KIND_VALUES = {name: Kind(kind) for name, kind in BUILTIN_KINDS.items()}
+_TIME_KIND = Kind("time", is_time_exact=True)
+
+
 def _kind(t: GoType, pkg: GoPackage, file: GoFile, resolver: PackageResolver, depth: int = 0) -> Kind:
     if depth > 20:
         return Kind("unknown")
     if t.kind == "ident":
         name = t.name or ""
-        if name in BUILTIN_KINDS:
+        builtin = _BUILTIN_KIND_VALUES.get(name)
+        if builtin is not None:
             # Shadowing a predeclared type name is legal Go but vanishingly rare; looking
             # for it would force parsing every file of the package.
-            return Kind(BUILTIN_KINDS[name])
+            return builtin
         if pkg.lookup_struct(name) is not None:
             return Kind("struct")
         named = pkg.lookup_named(name)
@@ -187,7 +193,7 @@ def _kind(t: GoType, pkg: GoPackage, file: GoFile, resolver: PackageResolver, de
     if t.kind == "qualified":
         import_path = file.imports.get(t.package or "")
         if import_path == "time" and t.name == "Time":
-            return Kind("time", is_time_exact=True)
+            return _TIME_KIND
         if import_path == "time" and t.name == "Duration":
             return Kind("int64")
         if import_path is not None:
@@ -317,13 +323,52 @@ def rules_for(directory: Path, tag_key: str, naming: str, version_override: str 
     return GoRules(version=version, tag_key=tag_key, forced_naming=forced), gomod
 
 
+class TagReader:
+    """The struct tags of one load, each looked up and interpreted once.
+
+    A project repeats a few hundred distinct tags across thousands of fields, and every field's
+    tag is read several times (is the struct a model, flattening, lints). One reader is shared by
+    the builders of a load and dropped with it, so nothing is kept between loads.
+    """
+
+    def __init__(self, tag_key: str) -> None:
+        self.tag_key = tag_key
+        self._values: dict[str, str | None] = {}
+        self._parsed: dict[str | None, ParsedTag] = {}
+        self._ambiguous: dict[str, tuple[str, ...]] = {}
+
+    def value(self, tag: str | None) -> str | None:
+        """The ``tag_key`` value of a raw struct tag, as reflect reads it (None: absent or unreadable)."""
+        if tag is None:
+            return None
+        if tag not in self._values:
+            self._values[tag] = lookup_struct_tag(tag, self.tag_key)
+        return self._values[tag]
+
+    def parsed(self, value: str | None) -> ParsedTag:
+        """``parse_dynamorm_tag(value)``; the result is immutable, so fields can share it."""
+        if value not in self._parsed:
+            self._parsed[value] = parse_dynamorm_tag(value)
+        return self._parsed[value]
+
+    def ambiguous_clauses(self, value: str) -> tuple[str, ...]:
+        """``_ambiguous_index_clauses(value)``, once per distinct value."""
+        if value not in self._ambiguous:
+            self._ambiguous[value] = _ambiguous_index_clauses(value)
+        return self._ambiguous[value]
+
+
 class ModelBuilder:
     """Turns the structs of one package into Models plus diagnostics."""
 
-    def __init__(self, pkg: GoPackage, resolver: PackageResolver, rules: GoRules) -> None:
+    def __init__(
+        self, pkg: GoPackage, resolver: PackageResolver, rules: GoRules, tags: TagReader | None = None
+    ) -> None:
         self.pkg = pkg
         self.resolver = resolver
         self.rules = rules
+        # Pass the load's shared reader so that a tag repeated across packages is read once.
+        self.tags = tags if tags is not None else TagReader(rules.tag_key)
         self.diagnostics: list[Diagnostic] = []
 
     # -- diagnostics helpers
@@ -353,17 +398,12 @@ class ModelBuilder:
 
     # -- which structs are models
     def has_tag(self, struct: GoStruct) -> bool:
-        return any(
-            f.tag is not None and lookup_struct_tag(f.tag, self.rules.tag_key) not in (None,)
-            for f in struct.fields
-        )
+        return any(self.tags.value(f.tag) is not None for f in struct.fields)
 
     def lint_malformed_tags(self, struct: GoStruct, file: GoFile) -> None:
         """DM110 for a struct that is no model only because Go cannot read its tags."""
         for f in struct.fields:
-            if f.tag is not None and f"{self.rules.tag_key}:" in f.tag and lookup_struct_tag(
-                f.tag, self.rules.tag_key
-            ) is None:
+            if f.tag is not None and f"{self.rules.tag_key}:" in f.tag and self.tags.value(f.tag) is None:
                 self._diag("warning", "DM110", f"cannot read struct tag {f.tag!r}; DynamORM sees no tag here",
                            file=file, line=f.line, model=struct.name, field_name=",".join(f.names) or f.type.text)
 
@@ -388,7 +428,7 @@ class ModelBuilder:
     ) -> list[_Field]:
         out: list[_Field] = []
         for f in struct.fields:
-            raw = lookup_struct_tag(f.tag, self.rules.tag_key) if f.tag is not None else None
+            raw = self.tags.value(f.tag)
             if f.tag is not None and raw is None and f"{self.rules.tag_key}:" in f.tag:
                 self._diag("warning", "DM110", f"cannot read struct tag {f.tag!r}", file=file, line=f.line,
                            model=model, field_name=",".join(f.names) or f.type.text)
@@ -399,7 +439,7 @@ class ModelBuilder:
                 if not is_exported(name):
                     continue
                 kind = _kind(f.type, pkg, file, self.resolver)
-                out.append(_Field(name, f.type, kind, raw, parse_dynamorm_tag(raw), file, f.line, f.column))
+                out.append(_Field(name, f.type, kind, raw, self.tags.parsed(raw), file, f.line, f.column))
         return out
 
     def _embedded(
@@ -413,7 +453,7 @@ class ModelBuilder:
             if not is_exported(type_name):
                 return []
             kind = _kind(t, pkg, file, self.resolver)
-            return [_Field(type_name, t, kind, raw, parse_dynamorm_tag(raw), file, f.line, f.column)]
+            return [_Field(type_name, t, kind, raw, self.tags.parsed(raw), file, f.line, f.column)]
         type_name = t.name or t.text
         if not is_exported(type_name):
             return []  # unexported embedded type: the field is unexported, DynamORM skips it
@@ -435,7 +475,7 @@ class ModelBuilder:
             if named is not None:
                 # Embedded non-struct named type: a normal field named after the type.
                 kind = _kind(named[0], target_pkg, named[1], self.resolver)  # type: ignore[arg-type]
-                return [_Field(type_name, t, kind, raw, parse_dynamorm_tag(raw), file, f.line, f.column)]
+                return [_Field(type_name, t, kind, raw, self.tags.parsed(raw), file, f.line, f.column)]
             self._diag(
                 "warning",
                 "DM903",
@@ -461,8 +501,7 @@ class ModelBuilder:
             return None
         detected = None
         for f in struct.fields:
-            raw = lookup_struct_tag(f.tag, self.rules.tag_key) if f.tag is not None else None
-            found = naming_from_tag(raw)
+            found = naming_from_tag(self.tags.value(f.tag))
             if found is not None:
                 detected = found
                 if f.names and any(is_exported(n) for n in f.names):
@@ -488,12 +527,13 @@ class ModelBuilder:
         index_roles: list[tuple[_Field, IndexRole, Attribute]] = []
         ttl = version_attr = None
         by_name: dict[str, _Field] = {}
-        implicit_ts = self.rules.effective >= IMPLICIT_TIMESTAMPS_SINCE
+        effective = self.rules.effective
+        implicit_ts = effective >= IMPLICIT_TIMESTAMPS_SINCE
         for fld in fields:
             tag = fld.tag
             if tag.skip:
                 continue
-            name = naming_rules.convert(fld.name, convention, self.rules.effective)
+            name = naming_rules.convert(fld.name, convention, effective)
             if tag.attr is not None:
                 name = tag.attr
             created = tag.created_at or (
@@ -503,9 +543,8 @@ class ModelBuilder:
                 implicit_ts and fld.kind.is_time_exact and fld.name.lower() == "updatedat"
             )
             if not tag.empty:
+                # Untagged names are not validated by DynamORM, so they are not checked here.
                 self._field_checks(fld, tag, name, convention, model_name, created, updated)
-            elif convention != "legacy" and naming_rules.validate_attr_name(name, convention):
-                pass  # untagged names are not validated by DynamORM; nothing to report
             if name in by_name:
                 other = by_name[name]
                 self._diag(
@@ -540,6 +579,7 @@ class ModelBuilder:
                     roles.append(f"index_pk:{role.name}")
                 if role.is_sk:
                     roles.append(f"index_sk:{role.name}")
+            table_key = tag.pk or tag.sk
             attr = Attribute(
                 name=name,
                 type=logical_type(fld.kind, tag),
@@ -552,8 +592,8 @@ class ModelBuilder:
                 encrypted=tag.encrypted,
                 json=tag.json,
                 binary=tag.binary,
-                required="pk" in roles or "sk" in roles,
-                optional=not ("pk" in roles or "sk" in roles),
+                required=table_key,
+                optional=not table_key,
                 format=_format(roles),
                 location=SourceLocation(fld.file.path, fld.line, fld.column),
             )
@@ -600,8 +640,8 @@ class ModelBuilder:
 
         for problem in tag.problems:
             diag(problem.severity, problem.code, problem.message)
-        raw = fld.tag_raw or ""
-        self._clause_order_lint(raw, diag)
+        for message in self.tags.ambiguous_clauses(fld.tag_raw or ""):
+            diag("warning", "DM106", message)
         kind = fld.kind
         if tag.version:
             if not _is_int(kind) and kind.kind != "unknown":
@@ -634,31 +674,6 @@ class ModelBuilder:
             elif bad:
                 diag("warning", "DM306", f"key field {fld.name} is {fld.type.text}: CreateTable declares S but "
                      "the value is not stored as a string")
-
-    @staticmethod
-    def _clause_order_lint(raw: str, diag: Callable[[str, str, str], None]) -> None:
-        """Lint `index:x,...,sk` that might have meant the table sort key (facts §1.2)."""
-        tokens = [t.strip() for t in raw.split(",") if t.strip()]
-        in_clause = False
-        for token in tokens:
-            if token.startswith("index:") or token.startswith("lsi:"):
-                in_clause = True
-                continue
-            if in_clause and token in ("pk", "sk"):
-                continue
-            in_clause = False
-        # Report only the ambiguous shape: a clause followed by both pk and sk (same field both keys)
-        for i, token in enumerate(tokens):
-            if token.startswith("index:"):
-                following = []
-                for nxt in tokens[i + 1 :]:
-                    if nxt in ("pk", "sk", "sparse"):
-                        following.append(nxt)
-                    else:
-                        break
-                if "pk" in following and "sk" in following:
-                    diag("warning", "DM106", f"'{','.join([token, *following])}' makes this field both keys "
-                         "of the index; a pk/sk meant for the table must come before the index clause")
 
     def _keys(
         self,
@@ -856,9 +871,32 @@ class ModelBuilder:
         return "other", value.text
 
 
-def _format(roles: Iterable[str]) -> str | None:
-    roles = set(roles)
-    if roles & {"created_at", "updated_at"}:
+def _ambiguous_index_clauses(raw: str) -> tuple[str, ...]:
+    """DM106 lint of `index:x,...,sk` that might have meant the table sort key (facts §1.2).
+
+    Only the ambiguous shape is reported: a clause followed by both pk and sk (the same field
+    becomes both keys of the index).
+    """
+    if "index:" not in raw:
+        return ()  # no index clause, nothing to report (most tags)
+    tokens = [t.strip() for t in raw.split(",") if t.strip()]
+    messages = []
+    for i, token in enumerate(tokens):
+        if token.startswith("index:"):
+            following = []
+            for nxt in tokens[i + 1 :]:
+                if nxt in ("pk", "sk", "sparse"):
+                    following.append(nxt)
+                else:
+                    break
+            if "pk" in following and "sk" in following:
+                messages.append(f"'{','.join([token, *following])}' makes this field both keys of the index; "
+                                "a pk/sk meant for the table must come before the index clause")
+    return tuple(messages)
+
+
+def _format(roles: Collection[str]) -> str | None:
+    if "created_at" in roles or "updated_at" in roles:
         return "rfc3339nano"
     if "ttl" in roles:
         return "unix_seconds"

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from liftcli.dynamorm.tags import _unquote_go
+
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser
 
@@ -75,6 +77,8 @@ class ReturnValue:
 
 @dataclass(frozen=True, slots=True)
 class GoMethod:
+    """A method declaration. ``returns`` and ``env_calls`` are filled for ``TableName`` only."""
+
     receiver: str
     pointer: bool
     name: str
@@ -102,8 +106,6 @@ def _text(node: Node, src: bytes) -> str:
 
 
 def _go_string_literal(node: Node, src: bytes) -> str | None:
-    from liftcli.dynamorm.tags import _unquote_go
-
     raw = _text(node, src)
     if node.type == "raw_string_literal":
         return raw[1:-1].replace("\r", "")  # Go drops carriage returns from raw strings
@@ -217,23 +219,35 @@ def _return_value(expr: Node, src: bytes, file: GoFile) -> ReturnValue:
     return ReturnValue("other", None, text)
 
 
-def _returns(body: Node, src: bytes, file: GoFile) -> tuple[ReturnValue, ...]:
-    """Return statements of a method body (not of nested function literals)."""
-    found: list[ReturnValue] = []
-    stack = [body]
+def _body_facts(body: Node, src: bytes, file: GoFile) -> tuple[tuple[ReturnValue, ...], tuple[str, ...]]:
+    """The return statements of a method body and the ``os.Getenv`` names it reads, in one walk.
+
+    Returns inside nested function literals (or inside another return) are not the method's own;
+    ``os.Getenv`` calls count anywhere. Both lists are in source order.
+    """
+    returns: list[ReturnValue] = []
+    env_calls: list[str] = []
+    stack: list[tuple[Node, bool]] = [(body, True)]
     while stack:
-        node = stack.pop()
-        if node.type == "func_literal":
-            continue
-        if node.type == "return_statement":
+        node, own = stack.pop()  # own: a return statement here returns from the method
+        kind = node.type
+        if kind == "call_expression":
+            value = _return_value(node, src, file)
+            if value.kind == "env" and value.value is not None:
+                env_calls.append(value.value)
+            elif value.kind == "env-const" and value.value in file.consts:
+                env_calls.append(file.consts[value.value])
+        elif kind == "func_literal":
+            own = False
+        elif kind == "return_statement" and own:
             exprs = node.named_children[0].named_children if node.named_children else []
             if len(exprs) == 1:
-                found.append(_return_value(exprs[0], src, file))
+                returns.append(_return_value(exprs[0], src, file))
             else:
-                found.append(ReturnValue("other", None, _text(node, src)))
-            continue
-        stack.extend(reversed(node.named_children))
-    return tuple(found)
+                returns.append(ReturnValue("other", None, _text(node, src)))
+            own = False
+        stack.extend((child, own) for child in reversed(node.named_children))
+    return tuple(returns), tuple(env_calls)
 
 
 def _method(node: Node, src: bytes, file: GoFile) -> GoMethod | None:
@@ -260,31 +274,21 @@ def _method(node: Node, src: bytes, file: GoFile) -> GoMethod | None:
         for c in (params.named_children if params else [])
         if c.type in ("parameter_declaration", "variadic_parameter_declaration")
     )
+    name = _text(name_node, src)
+    returns: tuple[ReturnValue, ...] = ()
+    env_calls: tuple[str, ...] = ()
+    if body is not None and name == "TableName":  # no other method body is ever read
+        returns, env_calls = _body_facts(body, src, file)
     return GoMethod(
         receiver=_text(base, src),
         pointer=pointer,
-        name=_text(name_node, src),
+        name=name,
         params=nparams,
         results=_text(result, src) if result is not None else "",
-        returns=_returns(body, src, file) if body is not None else (),
+        returns=returns,
         line=node.start_point[0] + 1,
-        env_calls=_env_calls(body, src, file) if body is not None else (),
+        env_calls=env_calls,
     )
-
-
-def _env_calls(body: Node, src: bytes, file: GoFile) -> tuple[str, ...]:
-    found: list[str] = []
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        if node.type == "call_expression":
-            value = _return_value(node, src, file)
-            if value.kind == "env" and value.value is not None:
-                found.append(value.value)
-            elif value.kind == "env-const" and value.value in file.consts:
-                found.append(file.consts[value.value])
-        stack.extend(reversed(node.named_children))
-    return tuple(found)
 
 
 def _collect_errors(node: Node, out: list[tuple[int, int, str]], limit: int = 5) -> None:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from liftcli.dynamorm.versions import Version
 
@@ -32,6 +33,8 @@ def _is_lower(ch: str) -> bool:
 
 def _lower(text: str) -> str:
     """Go's per-rune unicode.ToLower (Python's str.lower turns 'İ' into two characters)."""
+    if text.isascii():
+        return text.lower()  # the same answer for ASCII, without a Python loop per character
     return "".join(ch.lower()[0] if ch.lower() else ch for ch in text)
 
 
@@ -116,11 +119,13 @@ def to_snake_case_v1_0(name: str) -> str:
     return "".join(result)
 
 
+@lru_cache(maxsize=8192)
 def convert(name: str, convention: str, version: Version | None = None) -> str:
     """The default attribute name of Go field ``name`` under ``convention``.
 
     ``convention`` is ``legacy``, ``camelCase`` or ``snake_case``; ``version`` picks the
-    snake_case algorithm (None: the newest).
+    snake_case algorithm (None: the newest). Cached: field names such as ``PK`` or ``CreatedAt``
+    repeat across the models of a project.
     """
     if convention == "legacy":
         return name
