@@ -6,11 +6,9 @@
 from __future__ import annotations
 
 import fnmatch
-import gc
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from liftcli.dynamorm.diagnostics import hint_for
 from liftcli.dynamorm.gomodel import GoPackage, ModelBuilder, PackageResolver, TagReader, rules_for
 from liftcli.dynamorm.model import Diagnostic, Model, TableName
 from liftcli.errors import ModelError
+from liftcli.gcpause import collector_paused
 
 #: Directories never searched for models.
 SKIP_DIRS = frozenset(
@@ -179,32 +178,8 @@ def _looks_like_dms(path: Path) -> bool:
 
 def load_project(settings: Settings, *, cwd: Path | None = None, model_names: Iterable[str] = ()) -> Project:
     """Discover and read every model of the project (see module docstring)."""
-    with _collector_paused():
+    with collector_paused():
         return _load_project(settings, cwd or Path.cwd(), model_names)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Run without cyclic garbage collection; the objects made meanwhile count as old afterwards.
-
-    A load allocates a few hundred thousand small objects (parsed fields, tags, models) that stay
-    alive until it ends and form almost no cycles: the collector's passes over that growing heap
-    took about a quarter of the load time and freed nothing. As in ``liftcli.local.backends``,
-    freeze() + unfreeze() then moves them to the oldest generation without traversing them, so
-    the first young collection afterwards does not pay for them instead. Nothing leaks: a cycle
-    that became garbage meanwhile is freed by the next full collection.
-    """
-    if not gc.isenabled():
-        yield  # the caller manages the collector (or another load is running)
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count() == 0:  # never unfreeze what the host application froze
-            gc.freeze()
-            gc.unfreeze()
-        gc.enable()
 
 
 def _load_project(settings: Settings, cwd: Path, model_names: Iterable[str]) -> Project:

@@ -13,7 +13,7 @@ import os
 import socket
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -225,34 +225,13 @@ def start_embedded(spec: ServerSpec, *, say: Say) -> EmbeddedHandle:
     if spec.port:
         # ThreadedMotoServer.start() waits forever if its thread cannot bind, so check first.
         check_port_free(spec.port)
-    with _gc_paused():
+    from liftcli.gcpause import collector_paused
+
+    with collector_paused():
         # Importing moto and answering the first call make many objects and almost no garbage
         # cycles: the cyclic collector ran ~200 times, collecting ~600 objects, for ~45 ms of a
         # ~0.45 s start (measured with gc.callbacks).
         return _start_embedded(spec, say)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic collection inside; the objects made inside count as old afterwards.
-
-    Only pausing would move the cost: the first young collection after it would traverse every
-    object the import made. freeze() + unfreeze() moves all tracked objects straight into the
-    oldest generation without traversing them, where they wait for the next full collection
-    like any long-lived object (nothing is leaked; a cycle that became garbage meanwhile is
-    freed then).
-    """
-    import gc
-
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.unfreeze()
-        if was_enabled:
-            gc.enable()
 
 
 def _start_embedded(spec: ServerSpec, say: Say) -> EmbeddedHandle:
