@@ -42,6 +42,9 @@ CODES: dict[str, Code] = {
              "Upgrade github.com/pay-theory/dynamorm, or remove the token."),
         Code("DM110", "warning", "malformed struct tag: Go's reflect cannot read it, so DynamORM sees no tag",
              'Write tags as key:"value" pairs separated by spaces, e.g. `dynamorm:"pk" json:"id"`.'),
+        Code("DM111", "warning", "DynamORM before v1.0.37 splits this tag differently from later releases",
+             "Write the tag so both readings agree (table pk/sk and other tokens before the index clauses, "
+             "only pk/sk/sparse after one), or upgrade github.com/pay-theory/dynamorm to v1.0.37 or later."),
         # names
         Code("DM201", "error", "attribute name does not follow the model's naming convention",
              "Rename the attr: value (or the field) to follow the convention."),

@@ -32,6 +32,7 @@ from liftcli.dynamorm.versions import (
     ENCRYPTED_KEY_CHECK_SINCE,
     IMPLICIT_TIMESTAMPS_SINCE,
     NEWEST_KNOWN,
+    TOKEN_SPLIT_SINCE,
     Version,
 )
 
@@ -334,7 +335,7 @@ class TagReader:
     def __init__(self, tag_key: str) -> None:
         self.tag_key = tag_key
         self._values: dict[str, str | None] = {}
-        self._parsed: dict[str | None, ParsedTag] = {}
+        self._parsed: dict[tuple[str | None, bool], ParsedTag] = {}
         self._ambiguous: dict[str, tuple[str, ...]] = {}
 
     def value(self, tag: str | None) -> str | None:
@@ -345,11 +346,12 @@ class TagReader:
             self._values[tag] = lookup_struct_tag(tag, self.tag_key)
         return self._values[tag]
 
-    def parsed(self, value: str | None) -> ParsedTag:
-        """``parse_dynamorm_tag(value)``; the result is immutable, so fields can share it."""
-        if value not in self._parsed:
-            self._parsed[value] = parse_dynamorm_tag(value)
-        return self._parsed[value]
+    def parsed(self, value: str | None, *, before_v1_0_37: bool = False) -> ParsedTag:
+        """``parse_dynamorm_tag(value, ...)``; the result is immutable, so fields can share it."""
+        key = (value, before_v1_0_37)
+        if key not in self._parsed:
+            self._parsed[key] = parse_dynamorm_tag(value, before_v1_0_37=before_v1_0_37)
+        return self._parsed[key]
 
     def ambiguous_clauses(self, value: str) -> tuple[str, ...]:
         """``_ambiguous_index_clauses(value)``, once per distinct value."""
@@ -369,6 +371,8 @@ class ModelBuilder:
         self.rules = rules
         # Pass the load's shared reader so that a tag repeated across packages is read once.
         self.tags = tags if tags is not None else TagReader(rules.tag_key)
+        # A module that requires DynamORM before v1.0.37 gets that release's tag splitting.
+        self._before_token_split = rules.version is not None and rules.version < TOKEN_SPLIT_SINCE
         self.diagnostics: list[Diagnostic] = []
 
     # -- diagnostics helpers
@@ -439,7 +443,7 @@ class ModelBuilder:
                 if not is_exported(name):
                     continue
                 kind = _kind(f.type, pkg, file, self.resolver)
-                out.append(_Field(name, f.type, kind, raw, self.tags.parsed(raw), file, f.line, f.column))
+                out.append(_Field(name, f.type, kind, raw, self.tags.parsed(raw, before_v1_0_37=self._before_token_split), file, f.line, f.column))
         return out
 
     def _embedded(
@@ -453,7 +457,7 @@ class ModelBuilder:
             if not is_exported(type_name):
                 return []
             kind = _kind(t, pkg, file, self.resolver)
-            return [_Field(type_name, t, kind, raw, self.tags.parsed(raw), file, f.line, f.column)]
+            return [_Field(type_name, t, kind, raw, self.tags.parsed(raw, before_v1_0_37=self._before_token_split), file, f.line, f.column)]
         type_name = t.name or t.text
         if not is_exported(type_name):
             return []  # unexported embedded type: the field is unexported, DynamORM skips it
@@ -475,7 +479,7 @@ class ModelBuilder:
             if named is not None:
                 # Embedded non-struct named type: a normal field named after the type.
                 kind = _kind(named[0], target_pkg, named[1], self.resolver)  # type: ignore[arg-type]
-                return [_Field(type_name, t, kind, raw, self.tags.parsed(raw), file, f.line, f.column)]
+                return [_Field(type_name, t, kind, raw, self.tags.parsed(raw, before_v1_0_37=self._before_token_split), file, f.line, f.column)]
             self._diag(
                 "warning",
                 "DM903",
@@ -642,6 +646,12 @@ class ModelBuilder:
             diag(problem.severity, problem.code, problem.message)
         for message in self.tags.ambiguous_clauses(fld.tag_raw or ""):
             diag("warning", "DM106", message)
+        if self._before_token_split and fld.tag_raw:
+            later = self.tags.parsed(fld.tag_raw)
+            if _meaning(later) != _meaning(tag):
+                diag("warning", "DM111",
+                     f"DynamORM {self.rules.version} reads this tag as {_meaning(tag)}; from v1.0.37 on it is "
+                     f"{_meaning(later)}")
         kind = fld.kind
         if tag.version:
             if not _is_int(kind) and kind.kind != "unknown":
@@ -869,6 +879,23 @@ class ModelBuilder:
             if const is not None:
                 return "env", const
         return "other", value.text
+
+
+def _meaning(tag: ParsedTag) -> str:
+    """What a parsed tag makes of its field, e.g. ``table pk, index gsi-a (sk), omitempty``."""
+    words = [f"table {k}" for k in ("pk", "sk") if getattr(tag, k)]
+    for role in tag.indexes:
+        keys = [k for k, on in (("pk", role.is_pk), ("sk", role.is_sk), ("sparse", role.sparse)) if on]
+        kind = "lsi" if role.lsi_clause else "index"
+        words.append(f"{kind} {role.name} ({', '.join(keys) or 'no key'})")
+    words += [flag for flag in ("version", "ttl", "created_at", "updated_at", "set", "omitempty", "binary", "json",
+                                "encrypted") if getattr(tag, flag)]
+    if tag.attr:
+        words.append(f"attr {tag.attr}")
+    errors = [p.message for p in tag.problems if p.severity == "error"]
+    if errors:
+        words.append("an error: " + "; ".join(errors))
+    return ", ".join(words) or "nothing"
 
 
 def _ambiguous_index_clauses(raw: str) -> tuple[str, ...]:

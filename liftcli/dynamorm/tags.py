@@ -7,7 +7,9 @@ Two layers:
 * ``parse_dynamorm_tag`` tokenises and interprets the value like DynamORM's ``splitTags`` /
   ``applyTagPart``: an ``index:``/``lsi:`` clause swallows the ``pk``/``sk``/``sparse`` tokens
   that follow it; unknown bare tokens are errors; unknown ``key:value`` tokens are kept (DynamORM
-  ignores them; we lint them).
+  ignores them; we lint them). Releases before v1.0.37 split tags character by character with
+  other rules (``split_tags_before_v1_0_37``); the models of a module that requires one of them
+  are read that way.
 
 Nothing here raises on any input: problems come back as ``TagProblem`` values.
 """
@@ -213,6 +215,62 @@ def split_tags(tag: str) -> list[str]:
     return parts
 
 
+# What DynamORM before v1.0.37 treats as the start of a new tag after a comma inside an index
+# clause (its isStandaloneTag): these bare tokens, or a key:value token with one of these keys.
+_LEGACY_STANDALONE = ("pk", "sk", "version", "ttl", "created_at", "updated_at", "set", "omitempty", "binary",
+                      "json", "encrypted")
+_LEGACY_KNOWN_KEYS = ("attr", "index", "lsi", "project")
+
+
+def _legacy_standalone(rest: str) -> bool:
+    for token in _LEGACY_STANDALONE:
+        if rest == token or rest.startswith(token + ","):
+            # pk/sk right after an index clause are its modifiers, unless a ':' appears anywhere
+            # later in the tag (the whole rest is checked, not the next token)
+            return not (token in ("pk", "sk") and ":" not in rest)
+    colon = rest.find(":")
+    return colon >= 0 and rest[:colon] in _LEGACY_KNOWN_KEYS
+
+
+def split_tags_before_v1_0_37(tag: str) -> list[str]:
+    """DynamORM's character-level ``splitTags`` of v1.0.0-v1.0.36.
+
+    An ``index:``/``lsi:`` clause goes on until the text after a comma looks like a standalone
+    tag; the clause then keeps that comma (``index:g,`` reads as an index with neither pk nor
+    sk, and ``lsi:l,`` as an unknown empty modifier), and other commas stay inside the clause,
+    so a later ``naming:...`` or unknown token becomes part of it. Checked against the Go
+    function on 15,000 generated tags (tests/unit/test_tags_legacy.py has the cases).
+    """
+    parts: list[str] = []
+    current: list[str] = []
+    in_clause = False
+    started = False  # current starts with index: or lsi:
+    for i, ch in enumerate(tag):
+        if ch == "," and not in_clause:
+            if current:
+                parts.append("".join(current))
+                current = []
+                started = False
+            continue
+        current.append(ch)
+        if not started:
+            text = "".join(current)
+            started = text.startswith("index:") or text.startswith("lsi:")
+        if started:
+            if ch == "," and i + 1 < len(tag):
+                if _legacy_standalone(tag[i + 1 :].strip()):
+                    parts.append("".join(current))
+                    current = []
+                    started = in_clause = False
+                else:
+                    in_clause = True
+            else:
+                in_clause = True
+    if current:
+        parts.append("".join(current))
+    return parts
+
+
 def _parse_index_clause(value: str, *, lsi: bool) -> tuple[IndexRole, list[TagProblem]]:
     pieces = value.split(",")
     name = pieces[0].strip()
@@ -242,8 +300,12 @@ def _parse_index_clause(value: str, *, lsi: bool) -> tuple[IndexRole, list[TagPr
     return IndexRole(name, is_pk, is_sk, sparse, lsi_clause=lsi), problems
 
 
-def parse_dynamorm_tag(tag: str | None) -> ParsedTag:
-    """Interpret the value of a ``dynamorm`` struct tag (None = the field has no such tag)."""
+def parse_dynamorm_tag(tag: str | None, *, before_v1_0_37: bool = False) -> ParsedTag:
+    """Interpret the value of a ``dynamorm`` struct tag (None = the field has no such tag).
+
+    ``before_v1_0_37`` splits the tag as DynamORM v1.0.0-v1.0.36 did (``split_tags_before_v1_0_37``);
+    what each part means did not change.
+    """
     if tag is None or tag == "":
         return ParsedTag()
     if tag == "-":
@@ -254,7 +316,10 @@ def parse_dynamorm_tag(tag: str | None) -> ParsedTag:
     indexes: dict[str, IndexRole] = {}
     other: list[tuple[str, str]] = []
     problems: list[TagProblem] = []
-    for part in split_tags(tag):
+    for part in (split_tags_before_v1_0_37 if before_v1_0_37 else split_tags)(tag):
+        part = part.strip()
+        if not part:
+            continue
         colon = part.find(":")
         if colon > 0:
             key = part[:colon]

@@ -36,4 +36,6 @@ NEWEST_KNOWN = Version.parse("v1.3.0")
 
 # Feature introductions (tag of the first release that has the behaviour).
 IMPLICIT_TIMESTAMPS_SINCE = Version.parse("v1.0.37")
+#: token-level splitTags (index clauses keep only pk/sk/sparse); before: character-level
+TOKEN_SPLIT_SINCE = Version.parse("v1.0.37")
 ENCRYPTED_KEY_CHECK_SINCE = Version.parse("v1.1.0")
