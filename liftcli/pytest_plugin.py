@@ -82,7 +82,7 @@ class DynamoDBLocal:
 
     def expire_ttl(self, now: float | None = None) -> int:
         """Delete the expired TTL items of the model tables, as DynamoDB's TTL process would
-        (local servers never do); ``now`` (epoch seconds) lets a test jump ahead in time.
+        (the embedded server never does); ``now`` (epoch seconds) lets a test jump ahead in time.
         Returns the number of items deleted. See ``liftcli.local.ttl``."""
         from liftcli.local.ttl import expire_ttl
 

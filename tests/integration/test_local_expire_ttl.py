@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,10 @@ from liftcli.errors import UsageError
 from liftcli.local.ttl import FIVE_YEARS, expire_ttl
 
 pytestmark = pytest.mark.integration
-NOW = 1_900_000_000  # 2030-03-17
+# Far enough ahead that every TTL below, even "more than five years before NOW", is still in the
+# real future: DynamoDB Local 3.x expires items in the real past on its own (within seconds), and
+# would race the command under test.
+NOW = int(time.time()) + 10 * 365 * 24 * 3600
 
 
 def _table(client: Any, name: str, *, ttl: bool = True) -> None:
@@ -109,7 +114,7 @@ def test_cli_expires_on_the_given_endpoint(ddb_server: Any, ddb_client: Any, ddb
     _put(ddb_client, table, "old", {"N": str(NOW - 10)})
     _put(ddb_client, table, "new", {"N": str(NOW + 10)})
     lift = [sys.executable, "-m", "liftcli", "dynamorm", "local", "expire-ttl", "--endpoint-url", ddb_server.endpoint,
-            "--table", table, "--at", "2030-03-17T17:46:35Z"]  # NOW - 5 s
+            "--table", table, "--at", datetime.fromtimestamp(NOW - 5, UTC).isoformat()]
     done = subprocess.run([*lift, "--format", "json"], cwd=tmp_path, capture_output=True, text=True,
                           env=dict(os.environ), timeout=120)
     assert done.returncode == 0, done.stderr

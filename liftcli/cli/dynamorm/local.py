@@ -308,11 +308,11 @@ def expire_ttl_command(endpoint_url: str | None, tables: tuple[str, ...], at: st
                        region: str | None, output_format: str, **options: Any) -> None:
     """Delete expired TTL items on a local server, as DynamoDB's TTL process would.
 
-    DynamoDB Local and the embedded server keep TTL settings but never delete expired items.
-    This deletes, in every table whose TTL is on, the items whose TTL attribute is a number of
-    epoch seconds at or before now (or --at). Strings never expire; values more than five years
-    in the past are left alone, as DynamoDB does; each delete is conditional on the item still
-    being expired. Only endpoints on this machine are accepted.
+    The embedded server never deletes expired items, and no local server lets a test jump
+    ahead in time. This deletes, in every table whose TTL is on, the items whose TTL attribute
+    is a number of epoch seconds at or before now (or --at). Strings never expire; values more
+    than five years in the past are left alone, as DynamoDB does; each delete is conditional on
+    the item still being expired. Only endpoints on this machine are accepted.
 
     \b
     Examples:
