@@ -145,10 +145,27 @@ def ddb_client(ddb_server: object) -> object:
 
 
 @pytest.fixture
-def ddb_prefix() -> str:
+def ddb_prefix(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A unique table-name prefix; on the shared server, the test's tables are deleted afterwards.
+
+    Leaving them would change what later tests see: DynamoDB Local 3.x runs one background job
+    per table with TTL on, in a pool of 10 threads (3 taken by its schedulers), so with 7 TTL
+    tables left over no GSI added by UpdateTable ever becomes ACTIVE.
+    """
     import uuid
 
-    return f"t{uuid.uuid4().hex[:8]}-"
+    prefix = f"t{uuid.uuid4().hex[:8]}-"
+    server = request.getfixturevalue("ddb_server") if "ddb_server" in request.fixturenames else None
+    yield prefix
+    if server is None:
+        return
+    from liftcli.aws_client import list_tables
+    from liftcli.local import client_for
+
+    client = client_for(server.endpoint, server.region)  # type: ignore[attr-defined]
+    for name in list_tables(client):
+        if name.startswith(prefix):
+            client.delete_table(TableName=name)
 
 
 LOCAL_MODELS_GO = '''package models

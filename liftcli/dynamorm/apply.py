@@ -59,6 +59,10 @@ NOT_IMPLEMENTED = frozenset(
     {"UnknownOperationException", "UnknownOperation", "NotImplemented", "NotImplementedException"}
 )
 CONFIRM_CLASSES = frozenset({"destructive", "replace"})
+#: DynamoDB Local 3.x: this many tables with TTL on leave no background thread to build GSIs
+LOCAL_TTL_TABLES_THAT_BLOCK_GSIS = 7
+#: how long a GSI may stay CREATING on DynamoDB Local before the TTL tables are counted
+LOCAL_GSI_STALL_SECONDS = 60.0
 
 EventKind = Literal[
     "preflight",
@@ -417,6 +421,7 @@ class _Engine:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.sleep = sleep
         self.monotonic = monotonic
+        self._creating_since: dict[tuple[str, str], float] = {}  # DynamoDB Local stall check
         self.stop = threading.Event()
         self._event_lock = threading.Lock()
         self._backfilling: list[tuple[Step, str, str]] = []  # (step, table, index) to see ACTIVE at the end
@@ -1038,7 +1043,37 @@ class _Engine:
         # Once a new GSI is backfilling, further UpdateTable calls are allowed (rules §3.1).
         if status == "CREATING" and gsi.get("Backfilling"):
             return True, "backfilling"
+        if status == "CREATING":
+            self._check_local_gsi_stall(step, table, index)
         return status == "ACTIVE", status
+
+    def _check_local_gsi_stall(self, step: Step, table: str, index: str) -> None:
+        """Fail fast when DynamoDB Local can never build the index.
+
+        DynamoDB Local 3.x builds a GSI added by UpdateTable in a background job, from a pool of
+        10 threads of which its schedulers keep 3 and every table with TTL on keeps one for
+        good: with 7 TTL tables on the server the index stays CREATING forever (measured on
+        3.3.0; deleting TTL tables frees the threads). Without -delayTransientStatuses an index
+        is built in about a second, so after a minute the TTL tables are counted.
+        """
+        if self.endpoint_kind != "dynamodb-local":
+            return
+        first = self._creating_since.setdefault((table, index), self.monotonic())
+        if self.monotonic() - first < LOCAL_GSI_STALL_SECONDS:
+            return
+        from liftcli.aws_client import list_tables
+
+        with_ttl = [name for name in list_tables(self.client)
+                    if self.client.describe_time_to_live(TableName=name)["TimeToLiveDescription"].get(
+                        "TimeToLiveStatus") in ("ENABLED", "ENABLING")]
+        if len(with_ttl) >= LOCAL_TTL_TABLES_THAT_BLOCK_GSIS:
+            raise MigrationError(
+                f"step {step.id}: DynamoDB Local will never build GSI {index} on {table}: {len(with_ttl)} tables "
+                f"have TTL on ({', '.join(sorted(with_ttl)[:5])}{', ...' if len(with_ttl) > 5 else ''}), and it "
+                f"runs one background job per TTL table on the 10 threads that also build indexes",
+                hint="Delete the tables with TTL this server does not need (or restart it), then "
+                "`lift dynamorm migrate --resume`. AWS has no such limit.",
+            )
 
     def _index_active(self, table: str, index: str, step: Step) -> tuple[bool, str]:
         gsi = _gsi(_describe_raw(self.client, table), index)

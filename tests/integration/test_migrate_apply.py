@@ -34,7 +34,8 @@ from liftcli.dynamorm.ops import ReplaceTable
 from liftcli.dynamorm.plan import plan
 from liftcli.dynamorm.spec import TableSpec
 from liftcli.dynamorm.state import StateStore, Target
-from liftcli.errors import AwsError
+from liftcli.errors import AwsError, MigrationError
+from tests.conftest import require_backend
 
 pytestmark = pytest.mark.integration
 
@@ -595,6 +596,13 @@ def test_injected_throttling_and_limit_exceeded_are_retried(live: Live, project:
     ttl = inject_errors(client, "UpdateTimeToLive", [("RequestLimitExceeded", "Too many requests")])
     events: list[Any] = []
     sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        # Record the backoff without waiting it out, but never spin: a poll loop without any
+        # pause floods DynamoDB Local's single SQLite queue and starves its index-creation job.
+        sleeps.append(seconds)
+        time.sleep(min(seconds, 0.05))
+
     migration = read_migration(project / "migrations/dynamorm/0001_change.yaml")
     result = apply_migration(
         migration,
@@ -602,7 +610,7 @@ def test_injected_throttling_and_limit_exceeded_are_retried(live: Live, project:
         store(project, live),
         endpoint_kind=endpoint_kind(client, live.table),
         on_event=events.append,
-        sleep=sleeps.append,
+        sleep=sleep,
     )
     assert result.status == "done"
     assert update == ["LimitExceededException", "ThrottlingException"] and ttl == ["RequestLimitExceeded"]
@@ -621,7 +629,7 @@ def test_injected_throttling_and_limit_exceeded_are_retried(live: Live, project:
         store(project, live),
         endpoint_kind=endpoint_kind(client, live.table),
         options=ApplyOptions(allow_destructive=True, copy=CopyOptions(segments=2)),
-        sleep=sleeps.append,
+        sleep=sleep,
     )
     assert result.status == "paused" and writes == ["ThrottlingException"] * 2
     assert table_digest(client, live.new).digest == table_digest(client, live.table).digest
@@ -659,3 +667,32 @@ def test_copy_progress_is_a_bar_on_a_terminal_and_lines_otherwise(live: Live, pr
     assert plain.returncode == 0, plain.stderr
     assert "━" not in plain.stderr and "\x1b[" not in plain.stderr
     assert f"{ITEMS}/{ITEMS} items" in plain.stderr
+
+
+def test_dynamodb_local_that_can_never_build_a_gsi_says_why(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB Local 3.x keeps one of the 10 threads that build GSIs per table with TTL on: with 7 such
+    tables a GSI added by UpdateTable stays CREATING forever. Migrate names the cause instead of
+    waiting hours (on a server of its own, so the shared one keeps its threads)."""
+    require_backend("jar")
+    from liftcli.dynamorm import apply as apply_module
+    from liftcli.local import ServerSpec, start_server
+
+    monkeypatch.setattr(apply_module, "LOCAL_GSI_STALL_SECONDS", 3.0)
+    with start_server(ServerSpec(backend="jar", start_timeout=60)) as server:
+        client = make_client(server.endpoint)
+        for n in range(apply_module.LOCAL_TTL_TABLES_THAT_BLOCK_GSIS):
+            name = f"sessions-{n}"
+            client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+            client.update_time_to_live(TableName=name,
+                                       TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
+        time.sleep(3)  # DynamoDB Local's TTL scheduler starts the per-table jobs within a couple of seconds
+        create_orders(client, "orders", items=10)
+        desired = TableSpec("orders", PK, SK, gsis=(Index("byCreated", "GSI", KeyAttribute("created", "N")),),
+                            billing_mode="PAY_PER_REQUEST")
+        write_migration(project, client, desired)
+        migration = read_migration(project / "migrations/dynamorm/0001_change.yaml")
+        with pytest.raises(MigrationError, match=r"will never build GSI byCreated on orders: 7 tables have TTL on"):
+            apply_migration(migration, client, StateStore(project / ".lift" / "dynamorm", Target(None, server.endpoint)),
+                            endpoint_kind="dynamodb-local", sleep=lambda s: time.sleep(min(s, 0.5)))
