@@ -216,6 +216,12 @@ def migrate(server: Live, *args: str) -> Any:
     return result
 
 
+
+def migrate_argv(url: str, *, segments: int, page_size: int) -> list[str]:
+    """`lift dynamorm migrate` applying a replace (with its copy) to ``url``, as a child process runs it."""
+    return [sys.executable, "-m", "liftcli", "dynamorm", "migrate", "--yes", "--allow-destructive",
+            "--endpoint-url", url, "--copy-segments", str(segments), "--copy-page-size", str(page_size)]
+
 def store(project: Path, server: Live) -> StateStore:
     return StateStore(project / ".lift" / "dynamorm", Target(None, server.url))
 
@@ -436,21 +442,7 @@ def test_killed_server_then_resume(project: Path) -> None:
         create_orders(client, "orders")
         write_migration(project, client, lsi_desired("orders"))
         state = StateStore(project / ".lift" / "dynamorm", Target(None, url))
-        cmd = [
-            sys.executable,
-            "-m",
-            "liftcli",
-            "dynamorm",
-            "migrate",
-            "--yes",
-            "--allow-destructive",
-            "--endpoint-url",
-            url,
-            "--copy-segments",
-            "1",
-            "--copy-page-size",
-            "50",
-        ]
+        cmd = migrate_argv(url, segments=1, page_size=50)
         child = subprocess.Popen(
             cmd, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_child_env()
         )
@@ -514,21 +506,7 @@ def test_ctrl_c_mid_copy_then_resume(live: Live, project: Path) -> None:
     create_orders(client, live.table)
     write_migration(project, client, lsi_desired(live.table))
     state = store(project, live)
-    cmd = [
-        sys.executable,
-        "-m",
-        "liftcli",
-        "dynamorm",
-        "migrate",
-        "--yes",
-        "--allow-destructive",
-        "--endpoint-url",
-        live.url,
-        "--copy-segments",
-        "2",
-        "--copy-page-size",
-        "100",
-    ]
+    cmd = migrate_argv(live.url, segments=2, page_size=100)
     child = subprocess.Popen(
         cmd, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_child_env()
     )

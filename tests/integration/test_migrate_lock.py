@@ -45,6 +45,7 @@ from tests.integration.test_migrate_apply import (
     create_orders,
     lsi_desired,
     make_client,
+    migrate_argv,
     write_migration,
 )
 
@@ -340,21 +341,7 @@ def test_the_lease_is_released_on_ctrl_c(
     write_migration(project, client, lsi_desired(table))
     use_lock_table(project, lock_table)
     state = target_store(project, url)
-    cmd = [
-        sys.executable,
-        "-m",
-        "liftcli",
-        "dynamorm",
-        "migrate",
-        "--yes",
-        "--allow-destructive",
-        "--endpoint-url",
-        url,
-        "--copy-segments",
-        "1",
-        "--copy-page-size",
-        "50",
-    ]
+    cmd = migrate_argv(url, segments=1, page_size=50)
     child = subprocess.Popen(
         cmd, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_child_env()
     )
