@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
@@ -55,3 +58,25 @@ def model(project: Project, name: str) -> Any:
             return m
     raise AssertionError(f"model {name} not found; have {[m.name for m in project.models]}; "
                          f"diagnostics: {[(d.code, d.message) for d in project.diagnostics]}")
+
+
+def run_cdk_ts_app(app: Path, cache: Path) -> Any:
+    """Compile the CDK TypeScript app in ``app`` (bin/*.ts, lib/*.ts) against the aws-cdk-lib in
+    ``cache`` (scripts/setup/codegen-tools.sh) and run bin/app.js; returns the JSON it printed last."""
+    modules = cache / "node_modules"
+    (app / "tsconfig.json").write_text(json.dumps({
+        "compilerOptions": {
+            "target": "ES2020", "module": "commonjs", "strict": True, "outDir": "out", "skipLibCheck": True,
+            "typeRoots": [str(modules / "@types")], "types": ["node"], "baseUrl": ".",
+            "paths": {"*": [str(modules / "*")]},
+        },
+        "include": ["bin/**/*.ts", "lib/**/*.ts"],
+    }))
+    env = {**os.environ, "NODE_PATH": str(modules), "CDK_OUTDIR": str(app / "cdk.out")}
+    tsc = subprocess.run(["node", str(modules / "typescript" / "bin" / "tsc"), "-p", str(app)],
+                         capture_output=True, text=True, env=env, check=False, timeout=600)
+    assert tsc.returncode == 0, f"tsc failed:\n{tsc.stdout}{tsc.stderr}"
+    run = subprocess.run(["node", str(app / "out" / "bin" / "app.js")], capture_output=True, text=True, env=env,
+                         check=False, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from click.testing import CliRunner
 from liftcli.cli import lift_group
 from liftcli.scaffold.design import ScaffoldRequest
 from tests.conftest import skip_or_fail
+from tests.helpers import run_cdk_ts_app
 from tests.unit.test_scaffold_golden import scaffold_files
 
 SETUP = "scripts/setup/codegen-tools.sh"
@@ -110,43 +110,7 @@ def test_cdk_ts_synthesizes_the_inspected_table(
         + "const template = app.synth().getStackByName('Test').template;\n"
         "console.log(JSON.stringify(template));\n"
     )
-    (app / "tsconfig.json").write_text(
-        json.dumps(
-            {
-                "compilerOptions": {
-                    "target": "ES2020",
-                    "module": "commonjs",
-                    "strict": True,
-                    "outDir": "out",
-                    "typeRoots": [str(cache / "node_modules" / "@types")],
-                    "types": ["node"],
-                    "baseUrl": ".",
-                    "paths": {"*": [str(cache / "node_modules" / "*")]},
-                    "skipLibCheck": True,
-                },
-                "include": ["bin/**/*.ts", "lib/**/*.ts"],
-            }
-        )
-    )
-    env = {**os.environ, "NODE_PATH": str(cache / "node_modules"), "CDK_OUTDIR": str(tmp_path / "cdk.out")}
-    tsc = subprocess.run(
-        ["node", str(cache / "node_modules" / "typescript" / "bin" / "tsc"), "-p", str(app)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    assert tsc.returncode == 0, f"tsc failed:\n{tsc.stdout}{tsc.stderr}"
-    run = subprocess.run(
-        ["node", str(app / "out" / "bin" / "app.js")],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    template = json.loads(run.stdout.strip().splitlines()[-1])
+    template = run_cdk_ts_app(app, cache)
     tables = [r for r in template["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"]
     assert len(tables) == 1
     table = tables[0]

@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from click.testing import CliRunner
 
 from liftcli.cli import lift_group
 from tests.conftest import skip_or_fail
-from tests.helpers import GO_MOD
+from tests.helpers import GO_MOD, run_cdk_ts_app
 
 REPO = Path(__file__).resolve().parents[2]
 TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/Orders"
@@ -499,44 +498,7 @@ def synthesized(scaffolded: dict[str, str], tmp_path_factory: pytest.TempPathFac
         "for (const name of ['Tenant', 'Bound']) { out[name] = app.synth().getStackByName(name).template; }\n"
         "console.log(JSON.stringify(out));\n"
     )
-    (app / "tsconfig.json").write_text(
-        json.dumps(
-            {
-                "compilerOptions": {
-                    "target": "ES2020",
-                    "module": "commonjs",
-                    "strict": True,
-                    "outDir": "out",
-                    "skipLibCheck": True,
-                    "typeRoots": [str(cache / "node_modules" / "@types")],
-                    "types": ["node"],
-                    "baseUrl": ".",
-                    "paths": {"*": [str(cache / "node_modules" / "*")]},
-                },
-                "include": ["bin/**/*.ts", "lib/**/*.ts"],
-            }
-        )
-    )
-    env = {**os.environ, "NODE_PATH": str(cache / "node_modules"), "CDK_OUTDIR": str(app / "cdk.out")}
-    tsc = subprocess.run(
-        ["node", str(cache / "node_modules" / "typescript" / "bin" / "tsc"), "-p", str(app)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=600,
-    )
-    assert tsc.returncode == 0, f"tsc failed:\n{tsc.stdout}{tsc.stderr}"
-    run = subprocess.run(
-        ["node", str(app / "out" / "bin" / "app.js")],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return run_cdk_ts_app(app, cache)  # type: ignore[no-any-return]
 
 
 def synth_statements(template: Mapping[str, Any]) -> list[Statement]:
