@@ -384,6 +384,15 @@ def _processes_mentioning(text: str) -> list[int]:
     return found
 
 
+def _local_start(project: Path, env: dict[str, str] | None) -> subprocess.CompletedProcess[str]:
+    """`lift dynamorm local start --backend embedded` in ``project`` (env None: inherit ours)."""
+    return subprocess.run(
+        [sys.executable, "-m", "liftcli", "dynamorm", "local", "start", "--backend", "embedded",
+         "--start-timeout", "20"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
 def test_local_start_with_a_full_disk(project: Path, disk: SmallDisk) -> None:
     """The daemon cannot write its log or its record: a clear failure and no server left."""
     disk.require_real()
@@ -391,26 +400,7 @@ def test_local_start_with_a_full_disk(project: Path, disk: SmallDisk) -> None:
     state_dir.mkdir(parents=True, exist_ok=True)
     disk.fill()
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "liftcli",
-            "dynamorm",
-            "local",
-            "start",
-            "--backend",
-            "embedded",
-            "--start-timeout",
-            "20",
-        ],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = _local_start(project, env)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Error:" in result.stderr and "Internal error" not in result.stderr, result.stderr
     assert "export " not in result.stdout
@@ -437,25 +427,7 @@ def test_local_start_with_a_full_disk_names_the_cause(project: Path, disk: Small
     disk.require_real()
     (project / ".lift" / "dynamorm").mkdir(parents=True, exist_ok=True)
     disk.fill()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "liftcli",
-            "dynamorm",
-            "local",
-            "start",
-            "--backend",
-            "embedded",
-            "--start-timeout",
-            "20",
-        ],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = _local_start(project, None)
     assert result.returncode == 1
     assert NO_SPACE in result.stderr or "ENOSPC" in result.stderr, result.stderr
 
