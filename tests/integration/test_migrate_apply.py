@@ -35,7 +35,7 @@ from liftcli.dynamorm.plan import plan
 from liftcli.dynamorm.spec import TableSpec
 from liftcli.dynamorm.state import StateStore, Target
 from liftcli.errors import AwsError, MigrationError
-from tests.conftest import require_backend
+from tests.conftest import require_backend, skip_or_fail
 
 pytestmark = pytest.mark.integration
 
@@ -430,9 +430,7 @@ def test_killed_server_then_resume(project: Path) -> None:
     """The jar is SIGKILLed mid-copy, restarted on the same -dbPath storage, and --resume finishes."""
     jar = find_jar()
     if jar is None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("DynamoDBLocal.jar is not installed in CI (scripts/setup/dynamodb-local.sh)")
-        pytest.skip("DynamoDBLocal.jar not installed")
+        skip_or_fail("DynamoDBLocal.jar is not installed (scripts/setup/dynamodb-local.sh)")
     port, db = free_port(), project / "db"
     db.mkdir()
     url = f"http://127.0.0.1:{port}"

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import _IN_CI, LOCAL_MODELS_GO, _ddb_unavailable, write_tree
+from tests.conftest import LOCAL_MODELS_GO, require_backend, write_tree
 from tests.helpers import GO_MOD
 
 ACCESS_KEY = "AKIAFAKEFAKEFAKE1234"
@@ -224,11 +224,7 @@ def test_bad_profile_and_config_output(
 def test_local_server_migrate_and_state_files(
     planted: dict[str, str], local_project: Path, backend: str
 ) -> None:
-    reason = _ddb_unavailable(backend)
-    if reason:
-        if _IN_CI:
-            pytest.fail(f"{backend} backend unavailable in CI: {reason}")
-        pytest.skip(reason)
+    require_backend(backend)
     started = lift(planted, local_project, "dynamorm", "local", "start", "--backend", backend, timeout=180)
     assert started.returncode == 0, started.stderr
     try:
@@ -343,11 +339,7 @@ def test_test_command_does_not_forward_the_session_token(
 def test_test_command_ignores_an_unknown_profile(
     planted: dict[str, str], local_project: Path, backend: str
 ) -> None:
-    reason = _ddb_unavailable(backend)
-    if reason:
-        if _IN_CI:
-            pytest.fail(f"{backend} backend unavailable in CI: {reason}")
-        pytest.skip(reason)
+    require_backend(backend)
     result, env = child_env(
         {**planted, "AWS_PROFILE": "not-configured-here"},
         local_project,
