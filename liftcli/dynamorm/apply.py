@@ -1054,7 +1054,7 @@ class _Engine:
         10 threads of which its schedulers keep 3 and every table with TTL on keeps one for
         good: with 7 TTL tables on the server the index stays CREATING forever (measured on
         3.3.0; deleting TTL tables frees the threads). Without -delayTransientStatuses an index
-        is built in about a second, so after a minute the TTL tables are counted.
+        is built in about a second, so after each minute of CREATING the TTL tables are counted.
         """
         if self.endpoint_kind != "dynamodb-local":
             return
@@ -1066,6 +1066,9 @@ class _Engine:
         with_ttl = [name for name in list_tables(self.client)
                     if self.client.describe_time_to_live(TableName=name)["TimeToLiveDescription"].get(
                         "TimeToLiveStatus") in ("ENABLED", "ENABLING")]
+        # Too few to explain it (e.g. -delayTransientStatuses): count again a minute from now,
+        # not on every poll.
+        self._creating_since[(table, index)] = self.monotonic()
         if len(with_ttl) >= LOCAL_TTL_TABLES_THAT_BLOCK_GSIS:
             raise MigrationError(
                 f"step {step.id}: DynamoDB Local will never build GSI {index} on {table}: {len(with_ttl)} tables "

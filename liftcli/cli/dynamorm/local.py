@@ -325,7 +325,7 @@ def expire_ttl_command(endpoint_url: str | None, tables: tuple[str, ...], at: st
     from liftcli.local import daemon, state
     from liftcli.local.client import client_for
     from liftcli.local.spec import DEFAULT_REGION
-    from liftcli.local.ttl import check_local, expire_ttl
+    from liftcli.local.ttl import expire_ttl
 
     app = AppContext.from_options(**options)
     moment = _moment(at)
@@ -335,7 +335,6 @@ def expire_ttl_command(endpoint_url: str | None, tables: tuple[str, ...], at: st
             raise LocalServerError("no local server is running for this project",
                                    hint="Start one with `lift dynamorm local start`, or pass --endpoint-url.")
         endpoint_url, region = record.endpoint, region or record.region
-    check_local(endpoint_url)
     client = client_for(endpoint_url, region or app.region or DEFAULT_REGION)
     report = expire_ttl(client, tables=list(tables) or None, now=moment, dry_run=dry_run)
     if output_format == "json":
