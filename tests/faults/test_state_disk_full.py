@@ -32,7 +32,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from click.testing import CliRunner
 
@@ -46,6 +45,7 @@ from liftcli.dynamorm.model import Index, KeyAttribute
 from liftcli.dynamorm.plan import plan
 from liftcli.dynamorm.spec import TableSpec
 from tests.conftest import skip_or_fail
+from tests.integration.test_migrate_apply import create_orders, make_client
 
 pytestmark = pytest.mark.integration
 
@@ -147,47 +147,6 @@ def disk(project: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmallDisk]:
 # ---------------------------------------------------------------------------------------------
 
 
-def make_client(url: str) -> Any:
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
-def create_table(client: Any, name: str, items: int) -> None:
-    client.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    for start in range(0, items, 25):
-        client.batch_write_item(
-            RequestItems={
-                name: [
-                    {
-                        "PutRequest": {
-                            "Item": {
-                                "pk": {"S": f"tenant#{i % 13}"},
-                                "sk": {"S": f"item#{i:05d}"},
-                                "created": {"N": str(1_700_000_000 + i)},
-                                "tags": {"SS": ["a", f"t{i % 5}"]},
-                                "blob": {"B": bytes([i % 256]) * 4},
-                            }
-                        }
-                    }
-                    for i in range(start, min(start + 25, items))
-                ]
-            }
-        )
-
-
 def write_migration(project: Path, client: Any, desired: TableSpec, kind: str) -> Path:
     actual = fetch_table_spec(client, desired.name, kind)
     from datetime import UTC, datetime
@@ -244,7 +203,7 @@ def test_enospc_mid_copy_then_resume_loses_and_duplicates_nothing(
 ) -> None:
     url, client = ddb_server.endpoint, make_client(ddb_server.endpoint)
     old, new = f"{ddb_prefix}orders", f"{ddb_prefix}orders-v2"
-    create_table(client, old, ITEMS)
+    create_orders(client, old, items=ITEMS)
     expected = table_digest(client, old)
     desired = TableSpec(
         old,
@@ -306,7 +265,7 @@ def test_enospc_mid_copy_then_resume_loses_and_duplicates_nothing(
 def gsi_migration(server: Any, prefix: str, project: Path) -> tuple[Any, str]:
     client = make_client(server.endpoint)
     table = f"{prefix}orders"
-    create_table(client, table, 30)
+    create_orders(client, table, items=30)
     desired = TableSpec(
         table,
         PK,
